@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `mtlab` command: runs the built CLI (npm ci and npm run build produce dist/).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/engine/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('mtlab: this checkout is not built yet; run `npm run build` (npm ci does it for you)');
+  process.exit(1);
+}
+process.setSourceMapsEnabled(true);
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

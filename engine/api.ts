@@ -1,0 +1,642 @@
+/**
+ * The LabApi contract: every request a front end can make of the lab, and every event it can hear.
+ *
+ * One implementation lives in the engine (`engine/lab.ts`). Three front ends call it: the `mtlab` CLI in-process,
+ * `mtlab serve` over HTTP + WebSocket, and the Electron preload over IPC. The renderer imports types from this file
+ * only; the one runtime export, `LAB_METHODS`, lets the transports be generated from the contract, so a new call is
+ * one method on `LabApi` plus its entry in `LAB_METHODS` (the compiler insists on the second).
+ *
+ * Every method takes at most one argument, a plain JSON object, and resolves to plain JSON: that is what lets the
+ * same call travel over IPC, HTTP and in-process unchanged.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared vocabulary
+
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'finished',
+  'failed',
+  'cancelled',
+  'interrupted',
+];
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export type CellType = 'rnn' | 'gru' | 'lstm';
+export type AttentionType = 'none' | 'bahdanau' | 'luong';
+export type LuongScore = 'dot' | 'general';
+export type TokenizerKind = 'word' | 'char' | 'bpe';
+export type Split = 'train' | 'valid' | 'test';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run configuration (validated by `engine/config.ts`; the same schema drives the CLI and the app's form)
+
+export interface DataConfig {
+  /** Name of a dataset in the store. */
+  dataset: string;
+  /** Tokens seen fewer times than this in the training split map to `<unk>`. */
+  minFreq: number;
+  /** Largest vocabulary per side, specials included (0 = unlimited). */
+  maxVocab: number;
+  /** Training pairs with more tokens than this on either side are skipped (0 = keep all). */
+  maxLength: number;
+}
+
+export interface ModelConfig {
+  cell: CellType;
+  attention: AttentionType;
+  /** Luong score function; ignored unless attention is `luong`. */
+  luongScore: LuongScore;
+  /** Luong input feeding: the previous attentional vector is fed to the next decoder step. */
+  inputFeeding: boolean;
+  embeddingSize: number;
+  hiddenSize: number;
+  /** Attention layer size for Bahdanau (the size of W h_j + U s_{i-1}). */
+  attentionSize: number;
+  layers: number;
+  bidirectional: boolean;
+  dropout: number;
+}
+
+export type LearningRateSchedule =
+  | { kind: 'constant' }
+  | { kind: 'plateau'; factor: number; patience: number; minLearningRate: number }
+  | { kind: 'warmup-decay'; warmupSteps: number; decay: 'inverse-sqrt' | 'linear' | 'cosine'; minLearningRate: number };
+
+export type TeacherForcingDecay =
+  { kind: 'none' } | { kind: 'linear'; endRatio: number; steps: number } | { kind: 'inverse-sigmoid'; k: number };
+
+export type EarlyStoppingMetric = 'loss' | 'bleu' | 'chrf' | 'sequenceAccuracy' | 'tokenAccuracy';
+
+export interface TrainConfig {
+  optimizer: 'adam' | 'sgd';
+  learningRate: number;
+  /** SGD momentum (0 = plain SGD). */
+  momentum: number;
+  schedule: LearningRateSchedule;
+  batchSize: number;
+  /** Training stops after this many optimiser steps or `epochs` passes, whichever comes first (0 = unused). */
+  steps: number;
+  epochs: number;
+  clipNorm: number;
+  labelSmoothing: number;
+  /** Probability of feeding the reference token (1 = always teacher forcing). */
+  teacherForcing: number;
+  teacherForcingDecay: TeacherForcingDecay;
+  /** Validate (and record samples and attention) every this many steps. */
+  validateEvery: number;
+  /** Validation set size cap (0 = whole validation split). */
+  validationPairs: number;
+  earlyStopping: { metric: EarlyStoppingMetric; patience: number } | null;
+  seed: number;
+}
+
+export interface DecodeConfig {
+  strategy: 'greedy' | 'beam';
+  beamSize: number;
+  /** Length penalty α of Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α. */
+  lengthPenalty: number;
+  /** Longest output = maxLengthRatio × source length + maxLengthOffset. */
+  maxLengthRatio: number;
+  maxLengthOffset: number;
+}
+
+export interface RunConfig {
+  data: DataConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+  decode: DecodeConfig;
+  backend: BackendChoice;
+}
+
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. `model.cell`. */
+  field: string;
+  message: string;
+}
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+  config: RunConfig;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Datasets
+
+export interface SentencePair {
+  source: string;
+  target: string;
+}
+
+export interface DatasetStats {
+  pairs: Record<Split, number>;
+  /** Mean tokens per sentence on the training split. */
+  meanSourceLength: number;
+  meanTargetLength: number;
+  maxSourceLength: number;
+  maxTargetLength: number;
+  /** Distinct tokens in the training split. */
+  sourceTypes: number;
+  targetTypes: number;
+  /** Whether gold word alignments are stored with the pairs. */
+  hasAlignments: boolean;
+}
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  kind: 'generated' | 'imported';
+  /** Where the pairs came from: a generator and its parameters, or files with their sizes and SHA-256. */
+  source: Record<string, unknown>;
+  /** The options the pairs were produced with (normalisation, filters, split, tokenizer). */
+  options: Record<string, unknown>;
+  tokenizer: TokenizerKind;
+  stats: DatasetStats;
+  createdAt: string;
+}
+
+export interface DatasetDetail extends DatasetSummary {
+  /** Histogram of training sentence lengths in tokens: index = length, value = pairs. */
+  sourceLengthHistogram: number[];
+  targetLengthHistogram: number[];
+  examples: SentencePair[];
+}
+
+export type GeneratorName = 'toy-fr' | 'reverse' | 'copy';
+
+export interface GenerateDatasetRequest {
+  generator: GeneratorName;
+  name: string;
+  pairs?: number;
+  seed?: number;
+}
+
+export type CorpusFormat = 'tatoeba' | 'tsv' | 'parallel';
+
+/** A corpus file: a path on the machine running the engine, or content uploaded from the app. */
+export type CorpusFile = { path: string } | { fileName: string; content: string };
+
+export interface ImportOptions {
+  lowercase?: boolean;
+  asciiFold?: boolean;
+  /** Pairs with more words than this on either side are dropped (0 = no limit). */
+  maxWords?: number;
+  dedupe?: boolean;
+  preset?: 'none' | 'pytorch-tutorial';
+  /** For `tsv`: header names (or 1-based indexes) of the source and target columns. */
+  sourceColumn?: string;
+  targetColumn?: string;
+  /** Translate from the second column to the first. */
+  reverse?: boolean;
+  validFraction?: number;
+  testFraction?: number;
+  seed?: number;
+  onError?: 'fail' | 'skip';
+  tokenizer?: TokenizerKind;
+  bpeMerges?: number;
+}
+
+export interface ImportDatasetRequest {
+  name: string;
+  format: CorpusFormat;
+  source: CorpusFile;
+  /** The target-side file for `parallel`. */
+  target?: CorpusFile;
+  options?: ImportOptions;
+}
+
+export interface SkippedLine {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface ImportResult {
+  dataset: DatasetSummary;
+  /** Lines that could not be read (only with `onError: 'skip'`). */
+  skipped: SkippedLine[];
+  /** Pairs read, and how many each filter removed. */
+  counts: { read: number; filtered: number; duplicates: number; kept: number };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Experiments and runs
+
+export interface ExperimentSummary {
+  id: number;
+  name: string;
+  description: string;
+  dataset: string | null;
+  preset: string | null;
+  seed: number | null;
+  runIds: number[];
+  createdAt: string;
+}
+
+export type ExperimentPresetName = 'rnn-gru-attention';
+
+export interface CreateExperimentRequest {
+  name?: string;
+  description?: string;
+  /** Create the preset's runs (e.g. RNN vs GRU vs GRU + Bahdanau). */
+  preset?: ExperimentPresetName;
+  dataset: string;
+  seed?: number;
+  /** Overrides applied to every run's config, as `path=value` pairs. */
+  overrides?: Record<string, unknown>;
+  /** Queue the runs right away. */
+  start?: boolean;
+}
+
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+}
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  experimentId: number | null;
+  dataset: string;
+  status: RunStatus;
+  backend: BackendName | null;
+  seed: number;
+  /** Short description of the architecture, e.g. `gru + bahdanau`, `lstm ×2 bi + luong(general)`. */
+  architecture: string;
+  cell: CellType;
+  attention: AttentionType;
+  progress: RunProgress;
+  lastLoss: number | null;
+  bestBleu: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds spent training (excludes time queued). */
+  durationSeconds: number | null;
+}
+
+export interface MetricValue {
+  step: number;
+  value: number;
+  min: number;
+  max: number;
+  wallTime: number;
+}
+
+export interface CheckpointInfo {
+  tag: 'last' | 'best';
+  step: number;
+  createdAt: string;
+  metrics: Record<string, number>;
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  latestMetrics: Record<string, MetricValue>;
+  checkpoints: CheckpointInfo[];
+  /** Parameter count of the model, once the run has started. */
+  parameters: number | null;
+}
+
+export interface CreateRunRequest {
+  config: RunConfig;
+  name?: string;
+  experimentId?: number;
+  start?: boolean;
+}
+
+export interface ListRunsRequest {
+  experimentId?: number;
+  status?: RunStatus[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metric series, samples, attention
+
+export interface MetricSeriesRequest {
+  runIds: number[];
+  keys: string[];
+  /** At most this many points per series (bucketed in SQL; default 1,000). */
+  maxPoints?: number;
+}
+
+/**
+ * One series, bucketed: each index is a bucket of consecutive steps, with the first, last, smallest and largest
+ * value in it. Columnar, so a chart can use the arrays directly.
+ */
+export interface MetricSeries {
+  runId: number;
+  key: string;
+  /** Total points stored for the series. */
+  total: number;
+  step: number[];
+  wallTime: number[];
+  first: number[];
+  last: number[];
+  min: number[];
+  max: number[];
+  count: number[];
+}
+
+export interface SampleRecord {
+  step: number;
+  index: number;
+  source: string;
+  reference: string;
+  hypothesis: string;
+}
+
+export interface AttentionRequest {
+  runId: number;
+  sampleIndex: number;
+  /** Validation step; the latest when omitted. */
+  step?: number;
+}
+
+export interface AttentionMatrix {
+  runId: number;
+  step: number;
+  sampleIndex: number;
+  sourceTokens: string[];
+  targetTokens: string[];
+  /** Row-major, `targetTokens.length` rows × `sourceTokens.length` columns; row i sums to 1. */
+  weights: number[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Comparison
+
+export interface LengthBucketScore {
+  /** Inclusive range of source lengths in words. */
+  from: number;
+  to: number;
+  sentences: number;
+  bleu: number;
+}
+
+export interface ComparisonRun {
+  run: RunSummary;
+  latest: Record<string, number>;
+  /** Best value of each validation metric (min for losses, max for scores) and the step it was reached. */
+  best: Record<string, { value: number; step: number }>;
+  bleuByLength: LengthBucketScore[];
+}
+
+export interface ConfigDifference {
+  field: string;
+  /** One value per run, in the order of `runs`. */
+  values: unknown[];
+}
+
+export interface Comparison {
+  runs: ComparisonRun[];
+  /** Only the config fields whose values differ between runs. */
+  configDiff: ConfigDifference[];
+}
+
+export interface CompareRequest {
+  runIds?: number[];
+  experimentId?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Translation and export
+
+export interface TranslateRequest {
+  /** Translate with a run's checkpoint ... */
+  runId?: number;
+  checkpoint?: 'best' | 'last';
+  /** ... or with an exported model bundle (a folder on the engine's machine). */
+  bundlePath?: string;
+  texts: string[];
+  strategy?: 'greedy' | 'beam';
+  beamSize?: number;
+  lengthPenalty?: number;
+  /** How many beam candidates to return (default: all of them for beam, 1 for greedy). */
+  nBest?: number;
+}
+
+export interface TranslationCandidate {
+  tokens: string[];
+  text: string;
+  /** Length-normalised score used to rank beam candidates. */
+  score: number;
+  /** Sum of token log-probabilities. */
+  logProb: number;
+  /** `tokens.length` (plus one for `<eos>`) rows × `sourceTokens.length` columns, row-major; empty without attention. */
+  attention: number[];
+}
+
+export interface Translation {
+  source: string;
+  sourceTokens: string[];
+  candidates: TranslationCandidate[];
+}
+
+export interface ExportModelRequest {
+  runId: number;
+  outDir: string;
+  checkpoint?: 'best' | 'last';
+}
+
+export interface ExportResult {
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+export interface ExportDataRequest {
+  what: 'metrics' | 'attention' | 'comparison';
+  format: 'csv' | 'json';
+  runIds?: number[];
+  experimentId?: number;
+}
+
+export interface ExportedData {
+  fileName: string;
+  mimeType: string;
+  content: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The lab itself
+
+export interface BackendInfo {
+  name: BackendName;
+  available: boolean;
+  /** Why it is not available, or what it is (e.g. `wasm SIMD`). */
+  detail: string;
+}
+
+export interface LabInfo {
+  version: string;
+  storePath: string;
+  schemaVersion: number;
+  backends: BackendInfo[];
+  concurrency: number;
+  tfjsVersion: string;
+}
+
+export interface DbCheckResult {
+  path: string;
+  ok: boolean;
+  schemaVersion: number;
+  latestSchemaVersion: number;
+  problems: string[];
+  counts: Record<string, number>;
+}
+
+/** The requests. Each takes at most one JSON argument and resolves to JSON. */
+export interface LabApi {
+  info(): Promise<LabInfo>;
+  checkStore(): Promise<DbCheckResult>;
+
+  listPresets(): Promise<PresetInfo[]>;
+  /** Validate a (possibly partial) config against the schema; returns the completed config or the issues. */
+  validateConfig(request: { config: unknown }): Promise<{ config: RunConfig | null; issues: ConfigIssue[] }>;
+
+  listDatasets(): Promise<DatasetSummary[]>;
+  getDataset(request: { name: string; examples?: number }): Promise<DatasetDetail>;
+  generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary>;
+  importDataset(request: ImportDatasetRequest): Promise<ImportResult>;
+  deleteDataset(request: { name: string }): Promise<void>;
+
+  listExperiments(): Promise<ExperimentSummary[]>;
+  createExperiment(request: CreateExperimentRequest): Promise<ExperimentSummary>;
+  startExperiment(request: { id: number }): Promise<RunSummary[]>;
+  compare(request: CompareRequest): Promise<Comparison>;
+
+  listRuns(request?: ListRunsRequest): Promise<RunSummary[]>;
+  getRun(request: { id: number }): Promise<RunDetail>;
+  createRun(request: CreateRunRequest): Promise<RunSummary>;
+  startRun(request: { id: number }): Promise<RunSummary>;
+  cancelRun(request: { id: number }): Promise<RunSummary>;
+  resumeRun(request: { id: number }): Promise<RunSummary>;
+  deleteRun(request: { id: number }): Promise<void>;
+
+  getMetricKeys(request: { runIds: number[] }): Promise<string[]>;
+  getMetricSeries(request: MetricSeriesRequest): Promise<MetricSeries[]>;
+  getSamples(request: { runId: number; step?: number }): Promise<SampleRecord[]>;
+  getAttentionSteps(request: { runId: number }): Promise<number[]>;
+  getAttention(request: AttentionRequest): Promise<AttentionMatrix | null>;
+
+  translate(request: TranslateRequest): Promise<Translation[]>;
+  exportModel(request: ExportModelRequest): Promise<ExportResult>;
+  exportData(request: ExportDataRequest): Promise<ExportedData>;
+}
+
+export type LabMethod = keyof LabApi;
+export type LabRequest<M extends LabMethod> = Parameters<LabApi[M]>[0];
+export type LabResponse<M extends LabMethod> = Awaited<ReturnType<LabApi[M]>>;
+
+/** Every method of the contract, for transports that must enumerate them (IPC bridge, HTTP router). */
+export const LAB_METHODS = [
+  'info',
+  'checkStore',
+  'listPresets',
+  'validateConfig',
+  'listDatasets',
+  'getDataset',
+  'generateDataset',
+  'importDataset',
+  'deleteDataset',
+  'listExperiments',
+  'createExperiment',
+  'startExperiment',
+  'compare',
+  'listRuns',
+  'getRun',
+  'createRun',
+  'startRun',
+  'cancelRun',
+  'resumeRun',
+  'deleteRun',
+  'getMetricKeys',
+  'getMetricSeries',
+  'getSamples',
+  'getAttentionSteps',
+  'getAttention',
+  'translate',
+  'exportModel',
+  'exportData',
+] as const satisfies readonly LabMethod[];
+
+// A compile error here means a method of LabApi is missing from LAB_METHODS.
+type MissingMethods = Exclude<LabMethod, (typeof LAB_METHODS)[number]>;
+const allMethodsListed: [MissingMethods] extends [never] ? true : MissingMethods = true;
+void allMethodsListed;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+export interface RunProgressEvent {
+  runId: number;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  tokensPerSecond: number;
+  /** Seconds until the step budget is spent, at the current speed. */
+  etaSeconds: number | null;
+}
+
+export interface RunValidationEvent {
+  runId: number;
+  step: number;
+  metrics: Record<string, number>;
+}
+
+export interface RunStatusEvent {
+  runId: number;
+  status: RunStatus;
+  error: string | null;
+}
+
+export interface StoreChangedEvent {
+  what: 'datasets' | 'experiments' | 'runs';
+}
+
+export interface LabEvents {
+  'run:status': RunStatusEvent;
+  'run:progress': RunProgressEvent;
+  'run:validation': RunValidationEvent;
+  'store:changed': StoreChangedEvent;
+}
+
+export type LabEventName = keyof LabEvents;
+export const LAB_EVENTS = [
+  'run:status',
+  'run:progress',
+  'run:validation',
+  'store:changed',
+] as const satisfies readonly LabEventName[];
+
+export type LabEventListener = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void;
+
+/** What a front end holds: the requests, plus a subscription to events. */
+export interface LabClient extends LabApi {
+  /** Listen to every event; returns the function that stops listening. */
+  subscribe(listener: LabEventListener): () => void;
+}
+
+/**
+ * The error every transport carries back to the caller. `code` is stable for programs; `message` is for people and
+ * names the file, line or field at fault.
+ */
+export interface LabErrorShape {
+  code: LabErrorCode;
+  message: string;
+  /** The field, file or line the error is about, when there is one. */
+  detail?: Record<string, unknown>;
+}
+
+export type LabErrorCode =
+  'not-found' | 'invalid-request' | 'invalid-config' | 'invalid-data' | 'conflict' | 'store' | 'bundle' | 'internal';

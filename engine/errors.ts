@@ -1,0 +1,40 @@
+import type { LabErrorCode, LabErrorShape } from './api.js';
+
+/** An error meant for a person: the message names the file, line or field at fault. */
+export class LabError extends Error {
+  readonly code: LabErrorCode;
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(code: LabErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.name = 'LabError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  toJSON(): LabErrorShape {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+export function notFound(what: string, id: string | number): LabError {
+  return new LabError('not-found', `${what} ${JSON.stringify(id)} does not exist`, { what, id });
+}
+
+/** Turn anything thrown into the shape transports carry. */
+export function toErrorShape(error: unknown): LabErrorShape {
+  if (error instanceof LabError) return error.toJSON();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+export function isLabErrorShape(value: unknown): value is LabErrorShape {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}

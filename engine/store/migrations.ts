@@ -1,0 +1,148 @@
+/**
+ * Forward-only schema migrations. Each runs once, in its own transaction, and is recorded in `schema_migrations`.
+ * Never edit a migration that has shipped: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** `PRAGMA application_id` of an mtlab store ("MTLB"), so other SQLite files are recognised as foreign. */
+export const APPLICATION_ID = 0x4d544c42;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE datasets (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL CHECK (kind IN ('generated', 'imported')),
+  tokenizer   TEXT NOT NULL CHECK (tokenizer IN ('word', 'char', 'bpe')),
+  source      TEXT NOT NULL,            -- JSON: generator + parameters, or files with sizes and hashes
+  options     TEXT NOT NULL,            -- JSON: normalisation, filters, split, tokenizer options
+  stats       TEXT NOT NULL,            -- JSON: DatasetStats
+  tokenizer_state TEXT,                 -- JSON: e.g. BPE merges learned on the training split
+  created_at  TEXT NOT NULL
+);
+
+CREATE TABLE dataset_pairs (
+  dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  split       TEXT NOT NULL CHECK (split IN ('train', 'valid', 'test')),
+  idx         INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  alignment   TEXT,                     -- gold word alignment "i-j i-j ..." (source-target), when known
+  PRIMARY KEY (dataset_id, split, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE experiments (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  dataset_id  INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+  preset      TEXT,
+  seed        INTEGER,
+  created_at  TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+  name          TEXT NOT NULL,
+  dataset_id    INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+  dataset_name  TEXT NOT NULL,
+  config        TEXT NOT NULL,          -- JSON: RunConfig
+  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted')),
+  backend       TEXT,
+  seed          INTEGER NOT NULL,
+  error         TEXT,
+  step          INTEGER NOT NULL DEFAULT 0,
+  total_steps   INTEGER NOT NULL DEFAULT 0,
+  epoch         REAL NOT NULL DEFAULT 0,
+  parameters    INTEGER,
+  train_seconds REAL NOT NULL DEFAULT 0,
+  pid           INTEGER,                -- the process training the run, while it runs
+  host          TEXT,
+  heartbeat_at  TEXT,
+  created_at    TEXT NOT NULL,
+  started_at    TEXT,
+  finished_at   TEXT
+);
+CREATE INDEX runs_experiment ON runs(experiment_id);
+CREATE INDEX runs_status ON runs(status);
+
+CREATE TABLE metric_keys (
+  id    INTEGER PRIMARY KEY,
+  name  TEXT NOT NULL UNIQUE
+);
+
+-- One row per logged point. The primary key is the index every series query walks.
+CREATE TABLE metrics (
+  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key_id    INTEGER NOT NULL REFERENCES metric_keys(id),
+  step      INTEGER NOT NULL,
+  value     REAL NOT NULL,
+  wall_time REAL NOT NULL,              -- seconds since the Unix epoch
+  PRIMARY KEY (run_id, key_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE latest_metrics (
+  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key_id    INTEGER NOT NULL REFERENCES metric_keys(id),
+  step      INTEGER NOT NULL,
+  value     REAL NOT NULL,
+  wall_time REAL NOT NULL,
+  min_value REAL NOT NULL,
+  max_value REAL NOT NULL,
+  PRIMARY KEY (run_id, key_id)
+) WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  tag         TEXT NOT NULL CHECK (tag IN ('last', 'best')),
+  step        INTEGER NOT NULL,
+  metrics     TEXT NOT NULL,            -- JSON: metrics at this step
+  state       BLOB NOT NULL,            -- serialised weights, optimiser and trainer state
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (run_id, tag)
+);
+
+CREATE TABLE samples (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step        INTEGER NOT NULL,
+  sample_idx  INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  reference   TEXT NOT NULL,
+  hypothesis  TEXT NOT NULL,
+  PRIMARY KEY (run_id, step, sample_idx)
+) WITHOUT ROWID;
+
+CREATE TABLE attention (
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step          INTEGER NOT NULL,
+  sample_idx    INTEGER NOT NULL,
+  source_tokens TEXT NOT NULL,          -- JSON array
+  target_tokens TEXT NOT NULL,          -- JSON array
+  rows          INTEGER NOT NULL,
+  cols          INTEGER NOT NULL,
+  weights       BLOB NOT NULL,          -- float32 little-endian, rows × cols, row-major
+  PRIMARY KEY (run_id, step, sample_idx)
+);
+
+CREATE TABLE exports (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  path        TEXT NOT NULL,
+  checkpoint  TEXT NOT NULL,
+  step        INTEGER NOT NULL,
+  manifest    TEXT NOT NULL,            -- JSON
+  created_at  TEXT NOT NULL
+);
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

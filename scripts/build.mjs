@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Builds everything that runs: the engine, CLI and node tests (esbuild, one file per module, into dist/),
+// the Electron main process and preload (bundled), and the renderer (Vite). Type checking is `npm run lint`.
+import { build } from 'esbuild';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv.slice(2);
+const wants = (part) => only.length === 0 || only.includes(part);
+
+function walk(dir, accept) {
+  const out = [];
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...walk(full, accept));
+    else if (accept(full)) out.push(full);
+  }
+  return out;
+}
+
+const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
+const started = Date.now();
+
+if (wants('engine')) {
+  rmSync(path.join(root, 'dist/engine'), { recursive: true, force: true });
+  rmSync(path.join(root, 'dist/test'), { recursive: true, force: true });
+  rmSync(path.join(root, 'dist/bench'), { recursive: true, force: true });
+  const entryPoints = [
+    ...walk(path.join(root, 'engine'), isTs),
+    ...walk(path.join(root, 'bench'), isTs),
+    // Browser and desktop tests are TypeScript that Playwright runs itself.
+    ...walk(path.join(root, 'test'), (f) => isTs(f) && !/[\\/]test[\\/](e2e|desktop)[\\/]/.test(f)),
+  ];
+  await build({
+    entryPoints,
+    outdir: path.join(root, 'dist'),
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+if (wants('electron') && existsSync(path.join(root, 'electron/main.ts'))) {
+  rmSync(path.join(root, 'dist/electron'), { recursive: true, force: true });
+  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning' };
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'electron/main.ts')],
+    outfile: path.join(root, 'dist/electron/main.js'),
+    format: 'esm',
+    packages: 'external',
+  });
+  // A sandboxed preload must be a single CommonJS file that requires nothing but electron.
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'electron/preload.ts')],
+    outfile: path.join(root, 'dist/electron/preload.cjs'),
+    format: 'cjs',
+    external: ['electron'],
+  });
+}
+
+if (wants('renderer') && existsSync(path.join(root, 'renderer/index.html'))) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+}
+
+if (process.env.npm_lifecycle_event !== 'prepare' || process.stdout.isTTY) {
+  console.log(`mtlab: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Fetch the Electron binary where it can be fetched, and carry on without it where it cannot.
+//
+// Electron's own install script is switched off in package.json ("allowScripts": { "electron": false }) because it
+// fails the whole `npm ci` on a machine that reaches the npm registry but not Electron's download host. Here we run
+// that same script ourselves: with internet, the desktop app is installed as usual; without, one line says so and
+// `npm start` opens the lab in the browser instead. (npm older than 11 ignores allowScripts and runs Electron's
+// script itself; Electron is an optional dependency, so a failed download there removes it instead of failing.)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const electronDir = path.join(root, 'node_modules', 'electron');
+
+function installed() {
+  try {
+    const exe = readFileSync(path.join(electronDir, 'path.txt'), 'utf8');
+    return existsSync(path.join(electronDir, 'dist', exe));
+  } catch {
+    return false;
+  }
+}
+
+if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+  console.log('mtlab: ELECTRON_SKIP_BINARY_DOWNLOAD is set: no desktop app; `npm start` runs the lab in the browser.');
+} else if (!existsSync(path.join(electronDir, 'install.js'))) {
+  console.log('mtlab: Electron is not installed: `npm start` will run the lab in the browser.');
+} else if (!installed()) {
+  const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
+    cwd: electronDir,
+    encoding: 'utf8',
+    timeout: 5 * 60 * 1000,
+  });
+  if (result.status === 0 && installed()) {
+    console.log('mtlab: Electron binary installed: `npm start` opens the desktop app.');
+  } else {
+    const why = `${result.stderr ?? ''}${result.error?.message ?? ''}`
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0 && !l.startsWith('at '));
+    console.log(
+      `mtlab: the Electron binary could not be downloaded${why ? ` (${why.slice(0, 160)})` : ''}. ` +
+        'Everything else is installed; `npm start` will run the lab in your browser instead.',
+    );
+  }
+}
