@@ -1,0 +1,107 @@
+/**
+ * Compute backends. The engine is written against @tensorflow/tfjs-core ops, so one model runs on every backend.
+ * At start the lab picks the fastest that loads: `tensorflow` (tfjs-node-gpu with CUDA, then tfjs-node on CPU) →
+ * `wasm` (XNNPACK, SIMD) → `cpu` (pure JS). The native packages download libtensorflow when installed, so they are
+ * optional: `npm install @tensorflow/tfjs-node` (or `-node-gpu`) on a machine with internet enables them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// The union package registers the gradients of every op (tfjs-core's Node build does not) and the cpu backend.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
+import { LabError } from '../errors.js';
+import { registerWasmKernels } from './wasm-kernels.js';
+import { registerFusedKernels } from './fused-kernels.js';
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+let nativeProbe: Promise<{ loaded: string | null; reason: string }> | null = null;
+
+/** Try the native packages once per process; the first that loads registers the `tensorflow` backend. */
+function probeNative(): Promise<{ loaded: string | null; reason: string }> {
+  nativeProbe ??= (async () => {
+    if (process.env.MTLAB_NO_NATIVE === '1') return { loaded: null, reason: 'disabled by MTLAB_NO_NATIVE=1' };
+    const reasons: string[] = [];
+    for (const name of NATIVE_PACKAGES) {
+      try {
+        await import(name as string);
+        if (tf.findBackendFactory('tensorflow') !== null) {
+          return { loaded: name, reason: '' };
+        }
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        reasons.push(
+          code === 'ERR_MODULE_NOT_FOUND' ? `${name} not installed` : `${name}: ${(error as Error).message}`,
+        );
+      }
+    }
+    return { loaded: null, reason: reasons.join('; ') };
+  })();
+  return nativeProbe;
+}
+
+let kernelsRegistered = false;
+
+function registerKernels(): void {
+  if (kernelsRegistered) return;
+  kernelsRegistered = true;
+  registerWasmKernels();
+  registerFusedKernels();
+}
+
+async function tryBackend(name: BackendName): Promise<boolean> {
+  registerKernels();
+  if (name === 'tensorflow' && (await probeNative()).loaded === null) return false;
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Make `choice` the active backend (`auto`: the fastest that loads) and return its name. An explicit choice that
+ * cannot load is an error, never a silent fallback: a run records the backend it really used.
+ */
+export async function useBackend(choice: BackendChoice): Promise<BackendName> {
+  if (choice !== 'auto') {
+    if (!(await tryBackend(choice))) {
+      const why = choice === 'tensorflow' ? ` (${(await probeNative()).reason})` : '';
+      throw new LabError('invalid-config', `backend "${choice}" is not available on this machine${why}`, {
+        field: 'backend',
+      });
+    }
+    await tf.ready();
+    return choice;
+  }
+  for (const name of ORDER) {
+    if (await tryBackend(name)) {
+      await tf.ready();
+      return name;
+    }
+  }
+  throw new LabError('internal', 'no TensorFlow.js backend could be started');
+}
+
+/** What each backend is on this machine, for `mtlab info` and the About box. */
+export async function describeBackends(): Promise<BackendInfo[]> {
+  registerKernels();
+  const native = await probeNative();
+  const simd = await tf
+    .env()
+    .getAsync('WASM_HAS_SIMD_SUPPORT')
+    .catch(() => false);
+  return [
+    {
+      name: 'tensorflow',
+      available: native.loaded !== null,
+      detail: native.loaded ?? `install @tensorflow/tfjs-node or -node-gpu to enable (${native.reason})`,
+    },
+    { name: 'wasm', available: true, detail: simd ? 'WebAssembly with SIMD (XNNPACK)' : 'WebAssembly' },
+    { name: 'cpu', available: true, detail: 'pure JavaScript (slow; for tests and checks)' },
+  ];
+}
+
+export { tf };

@@ -1,0 +1,434 @@
+/**
+ * The run configuration: defaults, presets, validation and overrides. One schema serves the CLI (`--config`,
+ * `--set`), the app's form (through `validateConfig`) and the store (a run keeps its complete, validated config).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './api.js';
+import { LabError } from './errors.js';
+
+/** Defaults that train a good small model on the built-in `toy-fr` data in a few minutes on a CPU. */
+export const DEFAULT_CONFIG: RunConfig = {
+  data: { dataset: 'toy-fr', minFreq: 1, maxVocab: 0, maxLength: 0 },
+  model: {
+    cell: 'gru',
+    attention: 'bahdanau',
+    luongScore: 'general',
+    inputFeeding: true,
+    embeddingSize: 64,
+    hiddenSize: 128,
+    attentionSize: 128,
+    layers: 1,
+    bidirectional: false,
+    dropout: 0.1,
+  },
+  train: {
+    optimizer: 'adam',
+    learningRate: 0.002,
+    momentum: 0,
+    schedule: { kind: 'constant' },
+    batchSize: 64,
+    steps: 3000,
+    epochs: 0,
+    clipNorm: 1,
+    labelSmoothing: 0,
+    teacherForcing: 1,
+    teacherForcingDecay: { kind: 'none' },
+    validateEvery: 250,
+    validationPairs: 500,
+    earlyStopping: null,
+    seed: 1,
+  },
+  decode: { strategy: 'greedy', beamSize: 5, lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthOffset: 5 },
+  backend: 'auto',
+};
+
+const SCHEDULE_DEFAULTS: Record<LearningRateSchedule['kind'], LearningRateSchedule> = {
+  constant: { kind: 'constant' },
+  plateau: { kind: 'plateau', factor: 0.5, patience: 2, minLearningRate: 1e-5 },
+  'warmup-decay': { kind: 'warmup-decay', warmupSteps: 500, decay: 'inverse-sqrt', minLearningRate: 0 },
+};
+
+const DECAY_DEFAULTS: Record<TeacherForcingDecay['kind'], TeacherForcingDecay> = {
+  none: { kind: 'none' },
+  linear: { kind: 'linear', endRatio: 0.5, steps: 2000 },
+  'inverse-sigmoid': { kind: 'inverse-sigmoid', k: 500 },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | null : T[K] };
+
+interface PresetSpec {
+  description: string;
+  overrides: DeepPartial<RunConfig>;
+}
+
+const PRESETS: Record<string, PresetSpec> = {
+  rnn: {
+    description: 'Vanilla (tanh) RNN encoder-decoder without attention (Sutskever et al. 2014)',
+    overrides: { model: { cell: 'rnn', attention: 'none' } },
+  },
+  gru: {
+    description: 'GRU encoder-decoder without attention (Cho et al. 2014)',
+    overrides: { model: { cell: 'gru', attention: 'none' } },
+  },
+  lstm: {
+    description: 'LSTM encoder-decoder without attention (Sutskever et al. 2014)',
+    overrides: { model: { cell: 'lstm', attention: 'none' } },
+  },
+  'gru-bahdanau': {
+    description: 'GRU encoder-decoder with additive attention (Bahdanau et al. 2014)',
+    overrides: { model: { cell: 'gru', attention: 'bahdanau' } },
+  },
+  'lstm-luong': {
+    description: 'LSTM encoder-decoder with multiplicative attention and input feeding (Luong et al. 2015)',
+    overrides: { model: { cell: 'lstm', attention: 'luong', luongScore: 'general', inputFeeding: true } },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The schema: every leaf field, its kind and its bounds.
+
+type FieldSpec =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number; exclusiveMin?: boolean }
+  | { kind: 'bool' }
+  | { kind: 'string' }
+  | { kind: 'enum'; values: readonly string[] };
+
+const int = (min: number, max: number): FieldSpec => ({ kind: 'int', min, max });
+const num = (min: number, max: number, exclusiveMin = false): FieldSpec => ({ kind: 'number', min, max, exclusiveMin });
+const oneOf = (...values: string[]): FieldSpec => ({ kind: 'enum', values });
+const BOOL: FieldSpec = { kind: 'bool' };
+
+const FIELDS: Record<string, FieldSpec> = {
+  'data.dataset': { kind: 'string' },
+  'data.minFreq': int(1, 1_000_000),
+  'data.maxVocab': int(0, 1_000_000),
+  'data.maxLength': int(0, 10_000),
+  'model.cell': oneOf('rnn', 'gru', 'lstm'),
+  'model.attention': oneOf('none', 'bahdanau', 'luong'),
+  'model.luongScore': oneOf('dot', 'general'),
+  'model.inputFeeding': BOOL,
+  'model.embeddingSize': int(1, 4096),
+  'model.hiddenSize': int(1, 4096),
+  'model.attentionSize': int(1, 4096),
+  'model.layers': int(1, 4),
+  'model.bidirectional': BOOL,
+  'model.dropout': num(0, 0.9),
+  'train.optimizer': oneOf('adam', 'sgd'),
+  'train.learningRate': num(0, 10, true),
+  'train.momentum': num(0, 0.999),
+  'train.schedule.kind': oneOf('constant', 'plateau', 'warmup-decay'),
+  'train.schedule.factor': num(0, 1, true),
+  'train.schedule.patience': int(0, 1000),
+  'train.schedule.minLearningRate': num(0, 10),
+  'train.schedule.warmupSteps': int(0, 10_000_000),
+  'train.schedule.decay': oneOf('inverse-sqrt', 'linear', 'cosine'),
+  'train.batchSize': int(1, 4096),
+  'train.steps': int(0, 100_000_000),
+  'train.epochs': int(0, 100_000),
+  'train.clipNorm': num(0, 1e6),
+  'train.labelSmoothing': num(0, 0.5),
+  'train.teacherForcing': num(0, 1),
+  'train.teacherForcingDecay.kind': oneOf('none', 'linear', 'inverse-sigmoid'),
+  'train.teacherForcingDecay.endRatio': num(0, 1),
+  'train.teacherForcingDecay.steps': int(1, 100_000_000),
+  'train.teacherForcingDecay.k': num(1, 1e9),
+  'train.validateEvery': int(1, 100_000_000),
+  'train.validationPairs': int(0, 10_000_000),
+  'train.earlyStopping.metric': oneOf('loss', 'bleu', 'chrf', 'sequenceAccuracy', 'tokenAccuracy'),
+  'train.earlyStopping.patience': int(1, 10_000),
+  'train.seed': int(0, 2 ** 31 - 1),
+  'decode.strategy': oneOf('greedy', 'beam'),
+  'decode.beamSize': int(1, 64),
+  'decode.lengthPenalty': num(0, 5),
+  'decode.maxLengthRatio': num(0, 100),
+  'decode.maxLengthOffset': int(0, 1000),
+  backend: oneOf('auto', 'tensorflow', 'wasm', 'cpu'),
+};
+
+function describe(spec: FieldSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return `a whole number from ${spec.min} to ${spec.max}`;
+    case 'number':
+      return `a number ${spec.exclusiveMin ? 'above' : 'from'} ${spec.min} ${spec.exclusiveMin ? 'and up' : ''} to ${spec.max}`.replace(
+        '  ',
+        ' ',
+      );
+    case 'bool':
+      return 'true or false';
+    case 'string':
+      return 'a non-empty text';
+    case 'enum':
+      return `one of ${spec.values.map((v) => `"${v}"`).join(', ')}`;
+  }
+}
+
+function checkField(field: string, value: unknown, issues: ConfigIssue[]): void {
+  const spec = FIELDS[field];
+  if (spec === undefined) return;
+  const fail = (): void => {
+    issues.push({ field, message: `${field} must be ${describe(spec)}, got ${JSON.stringify(value)}` });
+  };
+  switch (spec.kind) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) fail();
+      return;
+    case 'number':
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        value > spec.max ||
+        (spec.exclusiveMin ? value <= spec.min : value < spec.min)
+      ) {
+        fail();
+      }
+      return;
+    case 'bool':
+      if (typeof value !== 'boolean') fail();
+      return;
+    case 'string':
+      if (typeof value !== 'string' || value.trim() === '') fail();
+      return;
+    case 'enum':
+      if (typeof value !== 'string' || !spec.values.includes(value)) fail();
+      return;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Deep-merge `patch` over `base`; `null` in the patch replaces (e.g. `earlyStopping: null`). */
+function merge(base: unknown, patch: unknown): unknown {
+  if (!isObject(patch) || !isObject(base)) return clone(patch);
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) out[key] = key in base ? merge(base[key], value) : clone(value);
+  return out;
+}
+
+/** Walk the supplied object, reporting fields the schema does not know. */
+function unknownFields(value: unknown, prefix: string, template: unknown, issues: ConfigIssue[]): void {
+  if (!isObject(value) || !isObject(template)) return;
+  for (const key of Object.keys(value)) {
+    const field = prefix === '' ? key : `${prefix}.${key}`;
+    if (!(key in template)) {
+      const known = Object.keys(template).join(', ');
+      issues.push({ field, message: `unknown field ${field}${prefix === '' ? '' : ` (${prefix} has: ${known})`}` });
+    } else {
+      unknownFields(value[key], field, template[key], issues);
+    }
+  }
+}
+
+/** The full shape a config may have, with every optional variant filled in (for unknown-field checks). */
+function templateFor(config: Record<string, unknown>): unknown {
+  const template = clone(DEFAULT_CONFIG) as unknown as Record<string, Record<string, unknown>>;
+  const train = template.train!;
+  const schedule = (config.train as Record<string, unknown> | undefined)?.schedule;
+  const scheduleKind = isObject(schedule) && typeof schedule.kind === 'string' ? schedule.kind : 'constant';
+  train.schedule = SCHEDULE_DEFAULTS[scheduleKind as LearningRateSchedule['kind']] ?? SCHEDULE_DEFAULTS.constant;
+  const decay = (config.train as Record<string, unknown> | undefined)?.teacherForcingDecay;
+  const decayKind = isObject(decay) && typeof decay.kind === 'string' ? decay.kind : 'none';
+  train.teacherForcingDecay = DECAY_DEFAULTS[decayKind as TeacherForcingDecay['kind']] ?? DECAY_DEFAULTS.none;
+  train.earlyStopping = { metric: 'bleu', patience: 5 };
+  return template;
+}
+
+/** Fill the fields that depend on a chosen variant (schedule kind, decay kind) with that variant's defaults. */
+function fillVariants(config: Record<string, unknown>): void {
+  const train = config.train as Record<string, unknown>;
+  if (isObject(train.schedule) && typeof train.schedule.kind === 'string' && train.schedule.kind in SCHEDULE_DEFAULTS) {
+    const kind = train.schedule.kind as LearningRateSchedule['kind'];
+    const allowed = Object.keys(SCHEDULE_DEFAULTS[kind]);
+    const filled = merge(SCHEDULE_DEFAULTS[kind], train.schedule) as Record<string, unknown>;
+    // Fields of another kind (left over from `--set train.schedule.kind=...`) are dropped, not reported.
+    train.schedule = Object.fromEntries(Object.entries(filled).filter(([k]) => allowed.includes(k)));
+  }
+  const decay = train.teacherForcingDecay;
+  if (isObject(decay) && typeof decay.kind === 'string' && decay.kind in DECAY_DEFAULTS) {
+    const kind = decay.kind as TeacherForcingDecay['kind'];
+    const allowed = Object.keys(DECAY_DEFAULTS[kind]);
+    const filled = merge(DECAY_DEFAULTS[kind], decay) as Record<string, unknown>;
+    train.teacherForcingDecay = Object.fromEntries(Object.entries(filled).filter(([k]) => allowed.includes(k)));
+  }
+  if (isObject(train.earlyStopping)) train.earlyStopping = merge({ metric: 'bleu', patience: 5 }, train.earlyStopping);
+}
+
+function checkLeaves(value: unknown, prefix: string, issues: ConfigIssue[]): void {
+  if (isObject(value)) {
+    for (const [key, child] of Object.entries(value))
+      checkLeaves(child, prefix === '' ? key : `${prefix}.${key}`, issues);
+  } else if (FIELDS[prefix] !== undefined) {
+    checkField(prefix, value, issues);
+  } else if (prefix === 'train.earlyStopping' && value !== null) {
+    issues.push({ field: prefix, message: 'train.earlyStopping must be null or { metric, patience }' });
+  }
+}
+
+/** Constraints between fields. */
+function checkCombinations(config: RunConfig, issues: ConfigIssue[]): void {
+  const m = config.model;
+  if (m.attention === 'luong' && m.luongScore === 'dot' && m.bidirectional) {
+    issues.push({
+      field: 'model.luongScore',
+      message:
+        'model.luongScore "dot" needs encoder outputs of the decoder\'s size, but a bidirectional encoder doubles ' +
+        'them: use "general" or set model.bidirectional to false',
+    });
+  }
+  if (config.train.steps === 0 && config.train.epochs === 0) {
+    issues.push({
+      field: 'train.steps',
+      message: 'set train.steps or train.epochs (both are 0, so training would never end)',
+    });
+  }
+}
+
+/**
+ * Complete a partial config with the defaults and validate it. Returns the config, or null with every issue found
+ * (each names its field and what it must be).
+ */
+export function validateConfig(input: unknown): { config: RunConfig | null; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  if (!isObject(input)) {
+    return {
+      config: null,
+      issues: [{ field: '', message: 'a config must be an object with data, model, train, decode' }],
+    };
+  }
+  unknownFields(input, '', templateFor(input), issues);
+  const merged = merge(DEFAULT_CONFIG, input) as Record<string, unknown>;
+  if (!isObject(merged.data) || !isObject(merged.model) || !isObject(merged.train) || !isObject(merged.decode)) {
+    issues.push({ field: '', message: 'data, model, train and decode must be objects' });
+    return { config: null, issues };
+  }
+  fillVariants(merged);
+  checkLeaves(merged, '', issues);
+  if (issues.length > 0) return { config: null, issues };
+  const config = merged as unknown as RunConfig;
+  checkCombinations(config, issues);
+  return issues.length > 0 ? { config: null, issues } : { config, issues };
+}
+
+/** Validate or throw a LabError listing every issue. */
+export function requireValidConfig(input: unknown, source = 'config'): RunConfig {
+  const { config, issues } = validateConfig(input);
+  if (config === null) {
+    const lines = issues.map((i) => `  - ${i.message}`).join('\n');
+    throw new LabError('invalid-config', `invalid ${source}:\n${lines}`, { issues });
+  }
+  return config;
+}
+
+export function presetConfig(name: string): RunConfig {
+  const preset = PRESETS[name];
+  if (preset === undefined) {
+    throw new LabError('invalid-config', `unknown preset "${name}"; presets: ${PRESET_NAMES.join(', ')}`, {
+      field: 'preset',
+    });
+  }
+  return requireValidConfig(merge(DEFAULT_CONFIG, preset.overrides), `preset ${name}`);
+}
+
+/** The preset overrides on their own (a partial config), to layer file or `--set` values over. */
+export function presetOverrides(name: string): Record<string, unknown> {
+  presetConfig(name);
+  return clone(PRESETS[name]!.overrides) as Record<string, unknown>;
+}
+
+export function listPresets(): PresetInfo[] {
+  return PRESET_NAMES.map((name) => ({ name, description: PRESETS[name]!.description, config: presetConfig(name) }));
+}
+
+/** Parse a `--set` value: JSON where it parses (numbers, booleans, null, objects), text otherwise. */
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** Apply `key=value` overrides (`--set model.cell=lstm --set train.steps=500`) to a partial config. */
+export function applyOverrides(
+  config: Record<string, unknown>,
+  assignments: readonly string[],
+): Record<string, unknown> {
+  const out = clone(config);
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) {
+      throw new LabError('invalid-config', `--set expects key=value (e.g. model.cell=lstm), got "${assignment}"`);
+    }
+    const keys = assignment.slice(0, eq).trim().split('.');
+    let node: Record<string, unknown> = out;
+    for (const key of keys.slice(0, -1)) {
+      if (!isObject(node[key])) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = parseValue(assignment.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** Read a YAML or JSON config file; syntax errors name the file and line. */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LabError('invalid-config', `cannot read config file ${file}: ${(error as Error).message}`, { file });
+  }
+  const name = path.basename(file);
+  let parsed: unknown;
+  if (file.endsWith('.json')) {
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new LabError('invalid-config', `${name}: invalid JSON: ${(error as Error).message}`, { file });
+    }
+  } else {
+    const doc = YAML.parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      const line = first.linePos?.[0].line;
+      throw new LabError(
+        'invalid-config',
+        `${name}${line === undefined ? '' : `, line ${line}`}: ${first.message.split('\n')[0]}`,
+        { file, line },
+      );
+    }
+    parsed = doc.toJS() as unknown;
+  }
+  if (!isObject(parsed))
+    throw new LabError('invalid-config', `${name}: a config file must hold a mapping (data, model, train, decode)`);
+  return parsed;
+}
+
+/** Total optimiser steps a config asks for, given the number of training batches per epoch. */
+export function plannedSteps(config: RunConfig, batchesPerEpoch: number): number {
+  const byEpochs = config.train.epochs > 0 ? config.train.epochs * batchesPerEpoch : Infinity;
+  const bySteps = config.train.steps > 0 ? config.train.steps : Infinity;
+  return Math.min(byEpochs, bySteps);
+}
+
+/** The differences between configs, field by field (for comparisons). */
+export function flattenConfig(config: RunConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (value: unknown, prefix: string): void => {
+    if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, prefix === '' ? k : `${prefix}.${k}`);
+    else out[prefix] = value;
+  };
+  walk(config, '');
+  return out;
+}
+
+export { merge as mergeConfig };

@@ -1,0 +1,269 @@
+/**
+ * Decoding: greedy search and beam search, batched over sentences, returning tokens, scores and the attention
+ * weights of every output step.
+ *
+ * Beam search keeps the k best partial translations per sentence. Finished hypotheses are ranked by
+ * log P(Y|X) / lp(Y) with the length penalty of Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α, where |Y| counts the
+ * output tokens including `<eos>` (α = 0: raw log-probability).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocab.js';
+import type { Batch } from '../data/batch.js';
+import type { AttentionMemory } from '../model/attention.js';
+import { type DecoderState, selectStateRows } from '../model/decoder.js';
+import { Dropout } from '../model/dropout.js';
+import type { Seq2Seq } from '../model/seq2seq.js';
+
+export interface Hypothesis {
+  /** Output ids, without `<eos>`. */
+  tokens: number[];
+  /** Sum of log-probabilities of the tokens and of `<eos>` (if it was produced). */
+  logProb: number;
+  /** The ranking score: logProb / lp(|Y|). */
+  score: number;
+  /** One row per output step (tokens, then `<eos>` if produced), each `sourceLength` wide (incl. source `<eos>`). */
+  attention: Float32Array[];
+  /** Whether the hypothesis ended with `<eos>` (false: cut at the length limit). */
+  finished: boolean;
+}
+
+export interface SearchOptions {
+  /** Longest output for a source of n tokens (without `<eos>`): ⌈ratio · n⌉ + offset. */
+  maxLengthRatio: number;
+  maxLengthOffset: number;
+  /** Sentences decoded together. */
+  chunkSize?: number;
+}
+
+export interface BeamOptions extends SearchOptions {
+  beamSize: number;
+  lengthPenalty: number;
+  /** Hypotheses returned per sentence (≤ beamSize). */
+  nBest?: number;
+}
+
+export function lengthPenalty(length: number, alpha: number): number {
+  return alpha === 0 ? 1 : ((5 + length) / 6) ** alpha;
+}
+
+/** A source-only batch: rows end with `<eos>`, padded with `<pad>`. */
+export function sourceBatch(sources: readonly number[][]): Batch {
+  const size = sources.length;
+  const sourceLength = Math.max(1, ...sources.map((s) => s.length + 1));
+  const source = new Int32Array(size * sourceLength).fill(PAD_ID);
+  const sourceMask = new Float32Array(size * sourceLength);
+  const sourceLengths = new Int32Array(size);
+  sources.forEach((ids, b) => {
+    ids.forEach((id, t) => {
+      source[b * sourceLength + t] = id;
+      sourceMask[b * sourceLength + t] = 1;
+    });
+    source[b * sourceLength + ids.length] = EOS_ID;
+    sourceMask[b * sourceLength + ids.length] = 1;
+    sourceLengths[b] = ids.length + 1;
+  });
+  return {
+    size,
+    sourceLength,
+    targetLength: 0,
+    source,
+    sourceMask,
+    sourceLengths,
+    targetIn: new Int32Array(0),
+    targetOut: new Int32Array(0),
+    targetMask: new Float32Array(0),
+    indices: sources.map((_, i) => i),
+  };
+}
+
+function maxOutputLength(sourceTokens: number, options: SearchOptions): number {
+  return Math.max(1, Math.ceil(options.maxLengthRatio * sourceTokens) + options.maxLengthOffset);
+}
+
+interface Encoded {
+  state: DecoderState;
+  memory: AttentionMemory | null;
+}
+
+function encodeForSearch(model: Seq2Seq, batch: Batch): Encoded {
+  const encoded = model.encode(batch, Dropout.none);
+  return { state: model.decoder.initialState(encoded), memory: model.decoder.prepareMemory(encoded) };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Greedy search: at each step the most probable token. One hypothesis per source. */
+export function greedySearch(model: Seq2Seq, sources: readonly number[][], options: SearchOptions): Hypothesis[] {
+  const results: Hypothesis[] = [];
+  for (const chunk of chunks(sources, options.chunkSize ?? 128)) {
+    tf.tidy(() => {
+      const batch = sourceBatch(chunk);
+      const n = chunk.length;
+      const limits = chunk.map((s) => maxOutputLength(s.length, options));
+      const hyps: Hypothesis[] = chunk.map(() => ({
+        tokens: [],
+        logProb: 0,
+        score: 0,
+        attention: [],
+        finished: false,
+      }));
+      const encoded = encodeForSearch(model, batch);
+      const memory = encoded.memory;
+      let state = encoded.state;
+      let previous: Int32Array = new Int32Array(n).fill(SOS_ID);
+      const longest = Math.max(...limits);
+      for (let t = 0; t < longest && hyps.some((h) => !h.finished); t++) {
+        const step = model.decoder.step(
+          model.decoder.projectTokens(previous, Dropout.none),
+          state,
+          memory,
+          Dropout.none,
+        );
+        const logProbs = tf.logSoftmax(model.decoder.logits(step.output));
+        const best = tf.argMax(logProbs, 1).dataSync() as Int32Array;
+        const bestLogProb = tf.max(logProbs, 1).dataSync() as Float32Array;
+        const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
+        for (let b = 0; b < n; b++) {
+          const h = hyps[b]!;
+          if (h.finished || h.tokens.length >= limits[b]!) continue;
+          h.logProb += bestLogProb[b]!;
+          if (attention !== null)
+            h.attention.push(attention.slice(b * batch.sourceLength, (b + 1) * batch.sourceLength));
+          if (best[b] === EOS_ID) h.finished = true;
+          else h.tokens.push(best[b]!);
+        }
+        previous = best;
+        state = step.state;
+      }
+      for (const h of hyps) h.score = h.logProb;
+      results.push(...hyps);
+    });
+  }
+  return results;
+}
+
+interface Beam {
+  tokens: number[];
+  logProb: number;
+  attention: Float32Array[];
+}
+
+/** Beam search with a length penalty; returns the n best hypotheses per source, best first. */
+export function beamSearch(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Hypothesis[][] {
+  const k = Math.max(1, options.beamSize);
+  const nBest = Math.min(k, Math.max(1, options.nBest ?? k));
+  const results: Hypothesis[][] = [];
+  const vocab = model.targetVocabSize;
+  for (const chunk of chunks(sources, Math.max(1, Math.floor((options.chunkSize ?? 128) / k)))) {
+    tf.tidy(() => {
+      const batch = sourceBatch(chunk);
+      const n = chunk.length;
+      const limits = chunk.map((s) => maxOutputLength(s.length, options));
+      // Every sentence's encoding repeated k times: row n·k + j is beam j of sentence n.
+      const repeat = tf.tensor1d(
+        Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k)),
+        'int32',
+      );
+      const encoded = encodeForSearch(model, batch);
+      let state = selectStateRows(encoded.state, repeat);
+      const memory =
+        encoded.memory === null
+          ? null
+          : {
+              keys: tf.gather(encoded.memory.keys, repeat),
+              values: tf.gather(encoded.memory.values, repeat),
+              maskBias: tf.gather(encoded.memory.maskBias, repeat),
+            };
+      let beams: Beam[][] = chunk.map(() =>
+        Array.from({ length: k }, (_, j) => ({ tokens: [], logProb: j === 0 ? 0 : -Infinity, attention: [] })),
+      );
+      const finished: Hypothesis[][] = chunk.map(() => []);
+      const done = chunk.map(() => false);
+      let previous: Int32Array = new Int32Array(n * k).fill(SOS_ID);
+      const longest = Math.max(...limits);
+      for (let t = 0; t < longest && done.some((d) => !d); t++) {
+        const step = model.decoder.step(
+          model.decoder.projectTokens(previous, Dropout.none),
+          state,
+          memory,
+          Dropout.none,
+        );
+        const logProbs = tf.logSoftmax(model.decoder.logits(step.output));
+        const beamScores = tf.tensor2d(
+          beams.flatMap((bs) => bs.map((b) => (Number.isFinite(b.logProb) ? b.logProb : -1e30))),
+          [n * k, 1],
+        );
+        const candidates = tf.reshape(tf.add(logProbs, beamScores), [n, k * vocab]);
+        const top = tf.topk(candidates, Math.min(2 * k, k * vocab));
+        const values = top.values.dataSync() as Float32Array;
+        const indices = top.indices.dataSync() as Int32Array;
+        const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
+        const width = top.values.shape[1]!;
+        const rows = new Int32Array(n * k);
+        const nextTokens = new Int32Array(n * k).fill(PAD_ID);
+        const nextBeams: Beam[][] = [];
+        for (let s = 0; s < n; s++) {
+          const alive: Beam[] = [];
+          for (let c = 0; c < width && alive.length < k && !done[s]; c++) {
+            const value = values[s * width + c]!;
+            if (value <= -1e29) break;
+            const flat = indices[s * width + c]!;
+            const from = Math.floor(flat / vocab);
+            const token = flat % vocab;
+            const parent = beams[s]![from]!;
+            const row = s * k + from;
+            const weights =
+              attention === null ? null : attention.slice(row * batch.sourceLength, (row + 1) * batch.sourceLength);
+            const history = weights === null ? parent.attention : [...parent.attention, weights];
+            if (token === EOS_ID) {
+              const length = parent.tokens.length + 1;
+              finished[s]!.push({
+                tokens: parent.tokens,
+                logProb: value,
+                score: value / lengthPenalty(length, options.lengthPenalty),
+                attention: history,
+                finished: true,
+              });
+            } else {
+              rows[s * k + alive.length] = row;
+              nextTokens[s * k + alive.length] = token;
+              alive.push({ tokens: [...parent.tokens, token], logProb: value, attention: history });
+            }
+          }
+          if (finished[s]!.length >= k) done[s] = true;
+          // Cut at the length limit: the alive beams end here, unfinished.
+          if (!done[s] && t + 1 >= limits[s]!) {
+            for (const b of alive) {
+              if (!Number.isFinite(b.logProb)) continue;
+              finished[s]!.push({
+                tokens: b.tokens,
+                logProb: b.logProb,
+                score: b.logProb / lengthPenalty(b.tokens.length, options.lengthPenalty),
+                attention: b.attention,
+                finished: false,
+              });
+            }
+            done[s] = true;
+          }
+          while (alive.length < k) {
+            rows[s * k + alive.length] = s * k;
+            alive.push({ tokens: [], logProb: -Infinity, attention: [] });
+          }
+          nextBeams.push(alive);
+        }
+        beams = nextBeams;
+        previous = nextTokens;
+        state = selectStateRows(step.state, tf.tensor1d(rows, 'int32'));
+      }
+      for (let s = 0; s < n; s++) {
+        const ranked = finished[s]!.sort((a, b) => b.score - a.score).slice(0, nBest);
+        results.push(ranked);
+      }
+    });
+  }
+  return results;
+}

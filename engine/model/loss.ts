@@ -1,0 +1,24 @@
+/**
+ * Masked token-level cross-entropy, with optional label smoothing (Szegedy et al. 2016):
+ *   loss_t = −(1 − ε) log p(y_t) − ε · mean_v log p(v)
+ * averaged over real (unpadded) target tokens.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export function maskedCrossEntropy(
+  logits: tf.Tensor,
+  targets: Int32Array,
+  mask: Float32Array,
+  labelSmoothing: number,
+): tf.Scalar {
+  const vocab = logits.shape[1]!;
+  const logProbs = tf.logSoftmax(logits);
+  const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1);
+  let perToken = tf.neg(picked);
+  if (labelSmoothing > 0) {
+    perToken = tf.add(tf.mul(perToken, 1 - labelSmoothing), tf.mul(tf.neg(tf.mean(logProbs, 1)), labelSmoothing));
+  }
+  let realTokens = 0;
+  for (let i = 0; i < mask.length; i++) realTokens += mask[i];
+  return tf.div(tf.sum(tf.mul(perToken, tf.tensor1d(mask))), Math.max(1, realTokens)) as tf.Scalar;
+}

@@ -1,0 +1,153 @@
+/**
+ * Optimisers, written out (not tf.train) so their state is explicit: checkpoints save it and a resumed run
+ * continues bit for bit. Same update rules as PyTorch's torch.optim.Adam and torch.optim.SGD.
+ *
+ *   adam: m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
+ *   sgd:  b ← μ b + g;  θ ← θ − lr · b     (μ = 0: plain SGD)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface OptimizerState {
+  kind: 'adam' | 'sgd';
+  step: number;
+  /** Slot values per parameter, in parameter order: adam [m, v], sgd [momentum buffer]. */
+  slots: Float32Array[][];
+}
+
+export interface Optimizer {
+  readonly kind: 'adam' | 'sgd';
+  /** Apply one update with the given gradients (same order as the variables). */
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void;
+  state(): OptimizerState;
+  load(state: OptimizerState): void;
+  dispose(): void;
+}
+
+export class Adam implements Optimizer {
+  readonly kind = 'adam';
+  private t = 0;
+  private m: tf.Variable[] = [];
+  private v: tf.Variable[] = [];
+
+  constructor(
+    variables: readonly tf.Variable[],
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+  ) {
+    for (const variable of variables) {
+      this.m.push(tf.variable(tf.zerosLike(variable), false));
+      this.v.push(tf.variable(tf.zerosLike(variable), false));
+    }
+  }
+
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void {
+    this.t += 1;
+    const correction1 = 1 - this.beta1 ** this.t;
+    const correction2 = Math.sqrt(1 - this.beta2 ** this.t);
+    const stepSize = learningRate / correction1;
+    tf.tidy(() => {
+      variables.forEach((variable, i) => {
+        const g = gradients[i]!;
+        const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        this.m[i]!.assign(m);
+        this.v[i]!.assign(v);
+        const denominator = tf.add(tf.div(tf.sqrt(v), correction2), this.epsilon);
+        variable.assign(tf.sub(variable, tf.mul(tf.div(m, denominator), stepSize)));
+      });
+    });
+  }
+
+  state(): OptimizerState {
+    return {
+      kind: 'adam',
+      step: this.t,
+      slots: this.m.map((m, i) => [m.dataSync() as Float32Array, this.v[i]!.dataSync() as Float32Array]),
+    };
+  }
+
+  load(state: OptimizerState): void {
+    if (state.kind !== 'adam' || state.slots.length !== this.m.length)
+      throw new Error('optimizer state does not match (adam)');
+    this.t = state.step;
+    state.slots.forEach(([m, v], i) => {
+      assignValues(this.m[i]!, m!);
+      assignValues(this.v[i]!, v!);
+    });
+  }
+
+  dispose(): void {
+    for (const s of [...this.m, ...this.v]) s.dispose();
+  }
+}
+
+export class Sgd implements Optimizer {
+  readonly kind = 'sgd';
+  private t = 0;
+  private buffers: tf.Variable[] = [];
+
+  constructor(
+    variables: readonly tf.Variable[],
+    private readonly momentum = 0,
+  ) {
+    if (momentum > 0) for (const variable of variables) this.buffers.push(tf.variable(tf.zerosLike(variable), false));
+  }
+
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void {
+    this.t += 1;
+    tf.tidy(() => {
+      variables.forEach((variable, i) => {
+        let direction = gradients[i]!;
+        if (this.momentum > 0) {
+          const buffer = this.t === 1 ? direction : tf.add(tf.mul(this.buffers[i]!, this.momentum), direction);
+          this.buffers[i]!.assign(buffer);
+          direction = buffer;
+        }
+        variable.assign(tf.sub(variable, tf.mul(direction, learningRate)));
+      });
+    });
+  }
+
+  state(): OptimizerState {
+    return { kind: 'sgd', step: this.t, slots: this.buffers.map((b) => [b.dataSync() as Float32Array]) };
+  }
+
+  load(state: OptimizerState): void {
+    if (state.kind !== 'sgd' || state.slots.length !== this.buffers.length)
+      throw new Error('optimizer state does not match (sgd)');
+    this.t = state.step;
+    state.slots.forEach(([b], i) => assignValues(this.buffers[i]!, b!));
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b.dispose();
+  }
+}
+
+function assignValues(variable: tf.Variable, values: Float32Array): void {
+  if (values.length !== variable.size) throw new Error('optimizer state has the wrong size');
+  const t = tf.tensor(values, variable.shape, 'float32');
+  variable.assign(t);
+  t.dispose();
+}
+
+export function createOptimizer(kind: 'adam' | 'sgd', variables: readonly tf.Variable[], momentum: number): Optimizer {
+  return kind === 'adam' ? new Adam(variables) : new Sgd(variables, momentum);
+}
+
+/**
+ * Scale gradients so their global L2 norm is at most `maxNorm` (0 = no clipping). Returns the new gradients and
+ * the norm before clipping.
+ */
+export function clipByGlobalNorm(
+  gradients: readonly tf.Tensor[],
+  maxNorm: number,
+): { gradients: tf.Tensor[]; norm: number } {
+  const squared = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.square(g)))));
+  const norm = Math.sqrt(squared.dataSync()[0]!);
+  squared.dispose();
+  if (maxNorm <= 0 || norm <= maxNorm || !Number.isFinite(norm)) return { gradients: [...gradients], norm };
+  const scale = maxNorm / (norm + 1e-6);
+  return { gradients: gradients.map((g) => tf.mul(g, scale)), norm };
+}
