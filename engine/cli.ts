@@ -1,11 +1,12 @@
 import { LabError } from './errors.js';
 import { type Command, type CommandContext, parseCommandArgs, UsageError, writeLine } from './cli/command.js';
+import { dataCommands } from './cli/data.js';
 import { serveCommands } from './cli/serve.js';
 import { storeCommands } from './cli/store-commands.js';
 import { MTLAB_VERSION } from './version.js';
 
 /** Every command of the `mtlab` CLI; later groups register themselves here. */
-export const COMMANDS: Command[] = [...storeCommands, ...serveCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...serveCommands, ...dataCommands];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

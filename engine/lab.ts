@@ -13,6 +13,14 @@ import type {
   RunSummary,
   SampleRecord,
 } from './api.js';
+import type {
+  DatasetDetail,
+  DatasetSummary,
+  GenerateDatasetRequest,
+  ImportDatasetRequest,
+  ImportResult,
+} from './api.js';
+import * as datasets from './data/service.js';
 import { LabError } from './errors.js';
 import { Store } from './store/store.js';
 import { LATEST_SCHEMA_VERSION } from './store/migrations.js';
@@ -91,6 +99,34 @@ export class Lab {
       problems,
       counts: {},
     };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Datasets
+
+  async listDatasets(): Promise<DatasetSummary[]> {
+    return datasets.listDatasets(this.store);
+  }
+
+  async getDataset(request: { name: string; examples?: number }): Promise<DatasetDetail> {
+    return datasets.getDataset(this.store, request);
+  }
+
+  async generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary> {
+    const summary = datasets.generate(this.store, request);
+    this.emit('store:changed', { what: 'datasets' });
+    return summary;
+  }
+
+  async importDataset(request: ImportDatasetRequest): Promise<ImportResult> {
+    const result = datasets.importDataset(this.store, request);
+    this.emit('store:changed', { what: 'datasets' });
+    return result;
+  }
+
+  async deleteDataset(request: { name: string }): Promise<void> {
+    datasets.deleteDataset(this.store, request);
+    this.emit('store:changed', { what: 'datasets' });
   }
 
   // -------------------------------------------------------------------------------------------------------------
