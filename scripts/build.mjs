@@ -25,9 +25,6 @@ const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
 const started = Date.now();
 
 if (wants('engine')) {
-  rmSync(path.join(root, 'dist/engine'), { recursive: true, force: true });
-  rmSync(path.join(root, 'dist/test'), { recursive: true, force: true });
-  rmSync(path.join(root, 'dist/bench'), { recursive: true, force: true });
   const entryPoints = [
     ...walk(path.join(root, 'engine'), isTs),
     ...walk(path.join(root, 'bench'), isTs),
@@ -44,6 +41,14 @@ if (wants('engine')) {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  // Outputs are overwritten in place (a build running beside a test never sees a missing module); outputs whose
+  // source is gone are removed afterwards.
+  for (const folder of ['engine', 'test', 'bench']) {
+    for (const out of walk(path.join(root, 'dist', folder), (f) => f.endsWith('.js') || f.endsWith('.js.map'))) {
+      const source = path.join(root, path.relative(path.join(root, 'dist'), out)).replace(/\.js(\.map)?$/, '.ts');
+      if (!existsSync(source)) rmSync(out, { force: true });
+    }
+  }
 }
 
 if (wants('electron') && existsSync(path.join(root, 'electron/main.ts'))) {
