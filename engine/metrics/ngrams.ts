@@ -20,9 +20,22 @@ export function wordNgrams(tokens: readonly string[], maxOrder: number): NgramCo
  * `includeWhitespace` (sacrebleu's `extract_all_char_ngrams`).
  */
 export function charNgrams(line: string, maxOrder: number, includeWhitespace: boolean): NgramCounts {
-  const chars = codePoints(includeWhitespace ? line : removeWhitespace(line));
+  const text = includeWhitespace ? line : removeWhitespace(line);
+  const chars = codePoints(text);
   const counts: NgramCounts = [];
-  for (let n = 1; n <= maxOrder; n++) counts.push(ngramsOfOrder(chars, n, ''));
+  for (let n = 1; n <= maxOrder; n++) {
+    // Without surrogate pairs a code point is one UTF-16 unit, and slicing the string is faster than joining.
+    counts.push(chars.length === text.length ? substringsOfLength(text, n) : ngramsOfOrder(chars, n, ''));
+  }
+  return counts;
+}
+
+function substringsOfLength(text: string, n: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i + n <= text.length; i++) {
+    const key = text.slice(i, i + n);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   return counts;
 }
 
