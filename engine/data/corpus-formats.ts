@@ -29,6 +29,8 @@ export interface ParsedCorpus {
   columns?: { source: string; target: string };
 }
 
+const byLine = (a: SkippedLine, b: SkippedLine): number => a.line - b.line;
+
 /** Index of the last line that is not blank, + 1: blank lines at the very end are ignored. */
 function contentLength(lines: readonly (string | null)[]): number {
   let n = lines.length;
@@ -56,7 +58,7 @@ export function parseTatoeba(file: CorpusLines): ParsedCorpus {
     else if (fields[1]!.trim() === '') problem('the translation (field 2) is empty');
     else pairs.push({ source: fields[0]!, target: fields[1]!, file: file.name, line: i + 1 });
   }
-  return { pairs, problems };
+  return { pairs, problems: problems.sort(byLine) };
 }
 
 /** A column chosen by header name (exact, then ignoring case) or by 1-based index. */
@@ -126,7 +128,11 @@ export function parseTsv(file: CorpusLines, sourceColumn?: string, targetColumn?
     else if (fields[targetIndex]!.trim() === '') problem(`the target column "${header[targetIndex]}" is empty`);
     else pairs.push({ source: fields[sourceIndex]!, target: fields[targetIndex]!, file: file.name, line: i + 1 });
   }
-  return { pairs, problems, columns: { source: header[sourceIndex]!, target: header[targetIndex]! } };
+  return {
+    pairs,
+    problems: problems.sort(byLine),
+    columns: { source: header[sourceIndex]!, target: header[targetIndex]! },
+  };
 }
 
 export function parseParallel(source: CorpusLines, target: CorpusLines): ParsedCorpus {
