@@ -230,7 +230,7 @@ export function closestReferenceLength(hypothesisLength: number, referenceLength
   return closestLength;
 }
 
-export interface BleuStatistics {
+export interface ComputeBleuInput {
   correct: number[];
   total: number[];
   sysLen: number;
@@ -242,7 +242,7 @@ export interface BleuStatistics {
 }
 
 /** sacrebleu's `BLEU.compute_bleu`: BLEU from its sufficient statistics, with smoothing. */
-export function computeBleu(input: BleuStatistics): Omit<BleuScore, 'signature'> {
+export function computeBleu(input: ComputeBleuInput): Omit<BleuScore, 'signature'> {
   const { sysLen, refLen, smoothMethod, effectiveOrder, maxNgramOrder } = input;
   const smoothValue = input.smoothValue ?? SMOOTH_DEFAULTS[smoothMethod] ?? 0;
   // Copies: add-k smoothing adds k to them, and the result reports them as sacrebleu does.

@@ -107,17 +107,18 @@ describe('mtlab score', () => {
 
   it('rejects bad usage with the usage line', async () => {
     const { hyp, ref1 } = exampleFiles();
-    for (const args of [
+    const usages = [
       ['--hyp', hyp],
       ['--ref', ref1, '--hyp', hyp, '--metric', 'ter'],
       ['--ref', ref1, '--hyp', hyp, '--tokenize', 'moses'],
       ['--ref', ref1, '--hyp', hyp, '--metric', 'chrf', '--tokenize', 'intl'],
       ['--ref', ref1, '--hyp', hyp, '--chrf-word-order', '2'],
       ['--ref', ref1, '--hyp', hyp, '--smooth-value', 'lots'],
-    ]) {
-      const result = await runCli(['score', ...args]);
-      assert.equal(result.code, 2, args.join(' '));
+    ];
+    const results = await Promise.all(usages.map((args) => runCli(['score', ...args])));
+    results.forEach((result, i) => {
+      assert.equal(result.code, 2, usages[i]!.join(' '));
       assert.match(result.stderr, /Usage: mtlab score/);
-    }
+    });
   });
 });
