@@ -3,8 +3,8 @@
 // trailing whitespace stripped.
 import { readFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { type BleuScore, corpusBleu, formatBleuScore, SMOOTH_DEFAULTS, type SmoothMethod } from '../metrics/bleu.js';
-import { type ChrfScore, corpusChrf, formatChrfScore } from '../metrics/chrf.js';
+import { type BleuOptions, corpusBleu, formatBleuScore, SMOOTH_DEFAULTS, type SmoothMethod } from '../metrics/bleu.js';
+import { type ChrfOptions, corpusChrf, formatChrfScore } from '../metrics/chrf.js';
 import { rstrip } from '../metrics/python-strings.js';
 import { BLEU_TOKENIZER_NAMES, isBleuTokenizerName } from '../metrics/tokenizers.js';
 import {
@@ -67,33 +67,40 @@ const score: Command = {
     if (refFiles.length === 0) throw new UsageError('give at least one --ref FILE');
     const width = intOption(args, 'width', 1);
     if (width < 0 || width > 20) throw new UsageError(`--width must be between 0 and 20, got ${width}`);
-    // Check the options before reading any input.
-    if (metric === 'bleu') bleuOptions(args);
-    else chrfOptions(args);
+    // Options are checked before any input is read.
+    const scorer = metric === 'bleu' ? bleuScorer(args, width) : chrfScorer(args, width);
 
     const hypFile = stringOption(args, 'hyp');
     const hypotheses = hypFile === undefined ? await readStdin(ctx) : readTextFile(hypFile, 'hypothesis');
     const references = refFiles.map((file) => readTextFile(file, 'reference'));
     checkLineCounts(hypotheses, references);
 
-    const referenceLines = references.map((r) => r.lines);
-    if (metric === 'bleu') {
-      const result = corpusBleu(hypotheses.lines, referenceLines, bleuOptions(args));
-      const { counts, totals, precisions, bp, ratio, sysLen, refLen } = result;
-      const details = { name: result.name, counts, totals, precisions, bp, ratio, hypLen: sysLen, refLen };
-      printScore(ctx, args, metric, result, details, formatBleuScore(result, width));
-    } else {
-      const result = corpusChrf(hypotheses.lines, referenceLines, chrfOptions(args));
-      const { name, charOrder, wordOrder, beta } = result;
-      printScore(ctx, args, metric, result, { name, charOrder, wordOrder, beta }, formatChrfScore(result, width));
-    }
+    const output = scorer(
+      hypotheses.lines,
+      references.map((r) => r.lines),
+    );
+    if (flag(args, 'json')) {
+      writeJson(ctx.stdout, { metric, score: output.score, signature: output.signature, ...output.details });
+    } else writeLine(ctx.stdout, output.line);
     return 0;
   },
 };
 
 export const scoreCommands: Command[] = [score];
 
-function bleuOptions(args: ParsedArgs): Parameters<typeof corpusBleu>[2] {
+/** A metric with its options checked, ready to score the lines once they are read. */
+type Scorer = (hypotheses: string[], references: string[][]) => ScoreOutput;
+
+interface ScoreOutput {
+  score: number;
+  signature: string;
+  /** Fields after metric, score and signature in the JSON line. */
+  details: Record<string, unknown>;
+  /** sacrebleu's text line. */
+  line: string;
+}
+
+function bleuScorer(args: ParsedArgs, width: number): Scorer {
   const tokenize = stringOption(args, 'tokenize') ?? '13a';
   if (!isBleuTokenizerName(tokenize)) {
     throw new UsageError(`--tokenize must be one of ${BLEU_TOKENIZER_NAMES.join(', ')}, got "${tokenize}"`);
@@ -102,27 +109,47 @@ function bleuOptions(args: ParsedArgs): Parameters<typeof corpusBleu>[2] {
   if (!Object.hasOwn(SMOOTH_DEFAULTS, smoothMethod)) {
     throw new UsageError(`--smooth-method must be one of exp, floor, add-k, none, got "${smoothMethod}"`);
   }
-  return {
+  const options: BleuOptions = {
     tokenize,
     lowercase: flag(args, 'lowercase'),
     smoothMethod: smoothMethod as SmoothMethod,
     smoothValue: numberOption(args, 'smooth-value') ?? null,
   };
+  return (hypotheses, references) => {
+    const result = corpusBleu(hypotheses, references, options);
+    const { name, counts, totals, precisions, bp, ratio, sysLen, refLen } = result;
+    return {
+      score: result.score,
+      signature: result.signature,
+      details: { name, counts, totals, precisions, bp, ratio, hypLen: sysLen, refLen },
+      line: formatBleuScore(result, width),
+    };
+  };
 }
 
-function chrfOptions(args: ParsedArgs): Parameters<typeof corpusChrf>[2] {
+function chrfScorer(args: ParsedArgs, width: number): Scorer {
   const wordOrder = intOption(args, 'chrf-word-order', 0);
   const charOrder = intOption(args, 'chrf-char-order', 6);
   if (wordOrder < 0 || charOrder < 0 || wordOrder + charOrder === 0) {
     throw new UsageError('--chrf-char-order and --chrf-word-order must be ≥ 0, and not both 0');
   }
-  return {
+  const options: ChrfOptions = {
     wordOrder,
     charOrder,
     beta: numberOption(args, 'chrf-beta') ?? 2,
     lowercase: flag(args, 'lowercase'),
     epsSmoothing: flag(args, 'chrf-eps-smoothing'),
     whitespace: flag(args, 'chrf-whitespace'),
+  };
+  return (hypotheses, references) => {
+    const result = corpusChrf(hypotheses, references, options);
+    const { name, beta } = result;
+    return {
+      score: result.score,
+      signature: result.signature,
+      details: { name, charOrder, wordOrder, beta },
+      line: formatChrfScore(result, width),
+    };
   };
 }
 
@@ -132,20 +159,6 @@ function numberOption(args: ParsedArgs, name: string): number | undefined {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${raw}"`);
   return value;
-}
-
-/** sacrebleu's text line, or one JSON line: metric, score (unrounded) and signature first, then the details. */
-function printScore(
-  ctx: CommandContext,
-  args: ParsedArgs,
-  metric: string,
-  result: BleuScore | ChrfScore,
-  details: Record<string, unknown>,
-  line: string,
-): void {
-  if (flag(args, 'json'))
-    writeJson(ctx.stdout, { metric, score: result.score, signature: result.signature, ...details });
-  else writeLine(ctx.stdout, line);
 }
 
 function readTextFile(file: string, role: 'hypothesis' | 'reference'): TextLines {
