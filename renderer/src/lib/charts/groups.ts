@@ -1,0 +1,34 @@
+/** Which charts a set of metric keys makes: losses together, then each validation score, then the rest. */
+import { metricLabel } from '../format/format.js';
+
+export interface ChartGroup {
+  id: string;
+  title: string;
+  keys: string[];
+  /** Losses read better on a log scale once they flatten. */
+  loss: boolean;
+}
+
+const SCORE_ORDER = ['bleu', 'chrf', 'sequenceAccuracy', 'tokenAccuracy', 'perplexity'];
+
+function rank(key: string): number {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  const at = SCORE_ORDER.indexOf(name);
+  if (key.startsWith('valid/')) return at === -1 ? 50 : 10 + at;
+  if (key.startsWith('test/')) return at === -1 ? 70 : 60 + at;
+  return 100;
+}
+
+export function chartGroups(keys: readonly string[], options: { includeTraining: boolean }): ChartGroup[] {
+  const groups: ChartGroup[] = [];
+  const lossKeys = keys
+    .filter((k) => /(^|\/)loss$/.test(k))
+    .sort((a, b) => (a.startsWith('train') ? -1 : b.startsWith('train') ? 1 : a.localeCompare(b)));
+  if (lossKeys.length > 0) groups.push({ id: 'loss', title: 'Loss', keys: lossKeys, loss: true });
+  const rest = keys
+    .filter((k) => !lossKeys.includes(k))
+    .filter((k) => options.includeTraining || !k.startsWith('train/'))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const key of rest) groups.push({ id: key, title: metricLabel(key), keys: [key], loss: false });
+  return groups;
+}

@@ -1,0 +1,29 @@
+/** Datasets and experiments: small lists many views need (pickers, names), reloaded when the store says so. */
+import type { DatasetSummary, ExperimentSummary } from '../../../../engine/api.js';
+import { lab } from '../lab/client.svelte.js';
+import { Resource } from './resource.svelte.js';
+
+class Catalog {
+  readonly datasets = new Resource<DatasetSummary[]>(() => lab.listDatasets());
+  readonly experiments = new Resource<ExperimentSummary[]>(() => lab.listExperiments());
+  private started = false;
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    void this.datasets.load();
+    void this.experiments.load();
+    lab.subscribe((event, payload) => {
+      if (event !== 'store:changed') return;
+      const { what } = payload as { what: string };
+      if (what === 'datasets') void this.datasets.load();
+      if (what === 'experiments' || what === 'runs') void this.experiments.load();
+    });
+  }
+
+  experiment(id: number | null): ExperimentSummary | undefined {
+    return id === null ? undefined : this.experiments.value?.find((e) => e.id === id);
+  }
+}
+
+export const catalog = new Catalog();
