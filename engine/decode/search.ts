@@ -21,7 +21,7 @@ export interface Hypothesis {
   logProb: number;
   /** The ranking score: logProb / lp(|Y|). */
   score: number;
-  /** One row per output step (tokens, then `<eos>` if produced), each `sourceLength` wide (incl. source `<eos>`). */
+  /** One row per output step (tokens, then `<eos>` if produced), one column per source token and its `<eos>`. */
   attention: Float32Array[];
   /** Whether the hypothesis ended with `<eos>` (false: cut at the length limit). */
   finished: boolean;
@@ -132,7 +132,7 @@ export function greedySearch(model: Seq2Seq, sources: readonly number[][], optio
           if (h.finished || h.tokens.length >= limits[b]!) continue;
           h.logProb += bestLogProb[b]!;
           if (attention !== null)
-            h.attention.push(attention.slice(b * batch.sourceLength, (b + 1) * batch.sourceLength));
+            h.attention.push(attention.slice(b * batch.sourceLength, b * batch.sourceLength + batch.sourceLengths[b]!));
           if (best[b] === EOS_ID) h.finished = true;
           else h.tokens.push(best[b]!);
         }
@@ -217,7 +217,9 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
             const parent = beams[s]![from]!;
             const row = s * k + from;
             const weights =
-              attention === null ? null : attention.slice(row * batch.sourceLength, (row + 1) * batch.sourceLength);
+              attention === null
+                ? null
+                : attention.slice(row * batch.sourceLength, row * batch.sourceLength + batch.sourceLengths[s]!);
             const history = weights === null ? parent.attention : [...parent.attention, weights];
             if (token === EOS_ID) {
               const length = parent.tokens.length + 1;

@@ -64,6 +64,7 @@ CREATE TABLE runs (
   epoch         REAL NOT NULL DEFAULT 0,
   parameters    INTEGER,
   train_seconds REAL NOT NULL DEFAULT 0,
+  summary       TEXT,                   -- JSON: final evaluation (test metrics, BLEU by source length)
   pid           INTEGER,                -- the process training the run, while it runs
   host          TEXT,
   heartbeat_at  TEXT,

@@ -6,6 +6,7 @@ import type {
   DatasetSummary,
   DbCheckResult,
   ExperimentSummary,
+  LengthBucketScore,
   RunConfig,
   RunStatus,
   RunSummary,
@@ -39,6 +40,7 @@ interface RunRow {
   epoch: number;
   parameters: number | null;
   train_seconds: number;
+  summary: string | null;
   pid: number | null;
   host: string | null;
   heartbeat_at: string | null;
@@ -75,6 +77,14 @@ export interface NewDataset {
   stats: DatasetStats;
   tokenizerState: unknown;
   splits: Record<Split, readonly StoredPair[]>;
+}
+
+/** What a finished run's evaluation on the test split found. */
+export interface RunEvaluation {
+  checkpoint: 'best' | 'last';
+  step: number;
+  metrics: Record<string, number>;
+  bleuByLength: LengthBucketScore[];
 }
 
 export interface RunRecord {
@@ -487,6 +497,16 @@ export class Store {
   /** Put an ended run back in the queue (resume). */
   requeueRun(id: number): void {
     this.db.prepare(`UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL WHERE id = ?`).run(id);
+  }
+
+  /** The final evaluation of a run (test metrics, BLEU by source length), set when it finishes. */
+  setRunSummary(id: number, summary: RunEvaluation): void {
+    this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id);
+  }
+
+  runSummary(id: number): RunEvaluation | null {
+    const row = this.runRow(id);
+    return row.summary === null ? null : (JSON.parse(row.summary) as RunEvaluation);
   }
 
   deleteRun(id: number): void {

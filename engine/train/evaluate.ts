@@ -1,0 +1,196 @@
+/**
+ * Evaluation of a model on a split: teacher-forced loss, perplexity and token accuracy; decoded sequence accuracy,
+ * BLEU and chrF; and, where the dataset has gold word alignments and the model attends, how well the attention of
+ * the reference translation agrees with them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DecodeConfig, Split } from '../api.js';
+import type { EncodedPair } from '../data/batch.js';
+import { evaluationBatches } from '../data/batching.js';
+import type { PreparedData } from '../data/encode.js';
+import { EOS } from '../data/vocab.js';
+import { beamSearch, greedySearch, type Hypothesis } from '../decode/search.js';
+import {
+  alignmentCounts,
+  type AlignmentCounts,
+  alignmentScores,
+  bleuByLength,
+  corpusBleu,
+  corpusChrf,
+  sumAlignmentCounts,
+} from '../metrics/index.js';
+import { Dropout } from '../model/dropout.js';
+import type { Seq2Seq } from '../model/seq2seq.js';
+import { timeMajor } from '../model/seq2seq.js';
+import type { LengthBucketScore } from '../api.js';
+
+export interface EvaluationOptions {
+  decode: DecodeConfig;
+  /** Use the configured decoding strategy (test) or always greedy (validation: faster). */
+  strategy: 'greedy' | 'configured';
+  batchSize: number;
+}
+
+export interface Evaluation {
+  /** loss, perplexity, token_accuracy, sequence_accuracy, bleu, chrf, and alignment_agreement / aer if known. */
+  metrics: Record<string, number>;
+  /** The evaluated pairs, and the hypothesis for each. */
+  pairs: EncodedPair[];
+  hypotheses: Hypothesis[];
+  bleuByLength: LengthBucketScore[];
+}
+
+interface TeacherForcedStats {
+  nll: number;
+  tokens: number;
+  correct: number;
+  alignment: AlignmentCounts[];
+}
+
+function teacherForcedStats(
+  model: Seq2Seq,
+  data: PreparedData,
+  split: Split,
+  pairs: EncodedPair[],
+  batchSize: number,
+): TeacherForcedStats {
+  const stats: TeacherForcedStats = { nll: 0, tokens: 0, correct: 0, alignment: [] };
+  const gold = data.text[split];
+  const wantAlignment = model.config.attention !== 'none' && gold.some((p) => p.alignment !== null);
+  for (const batch of evaluationBatches(pairs, batchSize)) {
+    tf.tidy(() => {
+      const out = model.teacherForced(batch, Dropout.none);
+      const vocab = out.logits.shape[1]!;
+      const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
+      const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
+      const logProbs = tf.logSoftmax(out.logits);
+      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1).dataSync();
+      const predicted = tf.argMax(out.logits, 1).dataSync();
+      for (let i = 0; i < targets.length; i++) {
+        if (mask[i] === 0) continue;
+        stats.nll -= picked[i]!;
+        stats.tokens += 1;
+        if (predicted[i] === targets[i]) stats.correct += 1;
+      }
+      if (wantAlignment && out.attention !== null) {
+        // [targetLength, batch, sourceLength] → one matrix per sentence (rows: reference target words).
+        const weights = out.attention.dataSync() as Float32Array;
+        const { size, targetLength, sourceLength } = batch;
+        for (let b = 0; b < size; b++) {
+          const alignment = gold[batch.indices[b]!]?.alignment;
+          if (alignment === null || alignment === undefined) continue;
+          const targetWords =
+            batch.targetMask.subarray(b * targetLength, (b + 1) * targetLength).reduce((a, m) => a + m, 0) - 1;
+          const sourceWords = batch.sourceLengths[b]! - 1;
+          const matrix = new Float32Array(targetWords * sourceLength);
+          for (let t = 0; t < targetWords; t++) {
+            const row = (t * size + b) * sourceLength;
+            matrix.set(weights.subarray(row, row + sourceLength), t * sourceLength);
+          }
+          stats.alignment.push(
+            alignmentCounts(
+              { weights: matrix, columns: sourceLength, targetLength: targetWords, sourceLength: sourceWords },
+              alignment,
+            ),
+          );
+        }
+      }
+    });
+  }
+  return stats;
+}
+
+/** Decode `pairs` with greedy or beam search (as configured). */
+export function decodePairs(
+  model: Seq2Seq,
+  pairs: readonly EncodedPair[],
+  decode: DecodeConfig,
+  strategy: 'greedy' | 'beam',
+): Hypothesis[] {
+  const sources = pairs.map((p) => p.source);
+  const limits = { maxLengthRatio: decode.maxLengthRatio, maxLengthOffset: decode.maxLengthOffset };
+  if (strategy === 'greedy') return greedySearch(model, sources, limits);
+  return beamSearch(model, sources, {
+    ...limits,
+    beamSize: decode.beamSize,
+    lengthPenalty: decode.lengthPenalty,
+    nBest: 1,
+  }).map((best) => best[0]!);
+}
+
+/** Turn output ids into text with the dataset's target tokenizer. */
+export function hypothesisText(data: PreparedData, tokens: readonly number[]): string {
+  return data.tokenizers.target.detokenize(data.vocabularies.target.decode(tokens));
+}
+
+/** Source words of a pair, for BLEU by length: the word count of the stored source text. */
+function sourceWords(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+export function evaluate(
+  model: Seq2Seq,
+  data: PreparedData,
+  split: Split,
+  pairs: EncodedPair[],
+  options: EvaluationOptions,
+): Evaluation {
+  const forced = teacherForcedStats(model, data, split, pairs, options.batchSize);
+  const strategy = options.strategy === 'greedy' ? 'greedy' : options.decode.strategy;
+  const hypotheses = decodePairs(model, pairs, options.decode, strategy);
+  const text = data.text[split];
+  const hypothesisStrings = hypotheses.map((h) => hypothesisText(data, h.tokens));
+  const references = pairs.map((p) => text[p.index]!.target);
+  let exact = 0;
+  hypotheses.forEach((h, i) => {
+    const target = pairs[i]!.target;
+    if (h.finished && h.tokens.length === target.length && h.tokens.every((t, k) => t === target[k])) exact++;
+  });
+  const metrics: Record<string, number> = {
+    loss: forced.tokens === 0 ? 0 : forced.nll / forced.tokens,
+    perplexity: forced.tokens === 0 ? 1 : Math.exp(forced.nll / forced.tokens),
+    token_accuracy: forced.tokens === 0 ? 0 : (100 * forced.correct) / forced.tokens,
+    sequence_accuracy: pairs.length === 0 ? 0 : (100 * exact) / pairs.length,
+    bleu: pairs.length === 0 ? 0 : corpusBleu(hypothesisStrings, [references]).score,
+    chrf: pairs.length === 0 ? 0 : corpusChrf(hypothesisStrings, [references]).score,
+  };
+  if (forced.alignment.length > 0) {
+    const scores = alignmentScores(sumAlignmentCounts(forced.alignment));
+    metrics.alignment_agreement = 100 * scores.argmaxAgreement;
+    metrics.aer = 100 * scores.aer;
+  }
+  const buckets = bleuByLength(
+    pairs.map((p, i) => ({
+      sourceLength: sourceWords(text[p.index]!.source),
+      hypothesis: hypothesisStrings[i]!,
+      reference: references[i]!,
+    })),
+  ).map(({ from, to, sentences, bleu }) => ({ from, to, sentences, bleu }));
+  return { metrics, pairs, hypotheses, bleuByLength: buckets };
+}
+
+/** Up to `count` pairs spread evenly over source lengths: the fixed sentences whose translations runs record. */
+export function pickSamples(pairs: readonly EncodedPair[], count: number): EncodedPair[] {
+  const sorted = [...pairs].sort((a, b) => a.source.length - b.source.length || a.index - b.index);
+  if (sorted.length <= count) return sorted;
+  const picked: EncodedPair[] = [];
+  for (let i = 0; i < count; i++) picked.push(sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, count - 1))]!);
+  return picked;
+}
+
+/** Labels for an attention matrix: display forms of the tokens, with `<eos>` where the model saw or produced it. */
+export function attentionLabels(
+  data: PreparedData,
+  split: Split,
+  pair: EncodedPair,
+  hypothesis: Hypothesis,
+): { source: string[]; target: string[] } {
+  const tokenizer = data.tokenizers;
+  // The source as written (an out-of-vocabulary word shows as itself, not as <unk>).
+  const written = tokenizer.source.tokenize(data.text[split][pair.index]!.source);
+  const source = [...written.map((t) => tokenizer.source.display(t)), EOS];
+  const target = data.vocabularies.target.decode(hypothesis.tokens).map((t) => tokenizer.target.display(t));
+  if (hypothesis.finished) target.push(EOS);
+  return { source, target };
+}
