@@ -68,7 +68,7 @@ function nounPhrase(rng: Rng, definite: boolean): Phrase & { plural: boolean } {
   const plural = rng.next() < 0.3;
   const adjective = rng.next() < 0.6 ? ADJECTIVES[rng.int(ADJECTIVES.length)]! : null;
   const form = (noun.gender === 'f' ? 1 : 0) + (plural ? 2 : 0);
-  const enDet = definite ? 'the' : plural ? 'some' : 'a';
+  const enDet = definite ? 'the' : plural ? 'some' : /^[aeiou]/.test(noun.en) ? 'an' : 'a';
   const frDet = plural
     ? definite
       ? 'les'

@@ -225,7 +225,7 @@ function hypothesis(rng: Rng, reference: string[], q: number, vocabulary: string
 function attentionWeights(rng: Rng, pair: AlignedPair, targetLength: number, step: number, tau: number): number[] {
   const sourceLength = pair.source.length + 1; // + <eos>
   const goldSource = new Map<number, number>(pair.alignment.map(([s, t]) => [t, s]));
-  const sharpness = 0.4 + 7 * (1 - Math.exp(-step / (tau * 0.8)));
+  const sharpness = 0.15 + 2.3 * (1 - Math.exp(-step / (tau * 0.8)));
   const weights: number[] = [];
   for (let t = 0; t < targetLength; t++) {
     const isEos = t === targetLength - 1;
@@ -235,7 +235,7 @@ function attentionWeights(rng: Rng, pair: AlignedPair, targetLength: number, ste
         Math.round((t * pair.source.length) / Math.max(1, pair.target.length)));
     const logits = Array.from({ length: sourceLength }, (_, s) => {
       const distance = Math.abs(s - gold);
-      return (distance === 0 ? sharpness : -0.35 * sharpness * distance) + 0.35 * rng.normal();
+      return -sharpness * distance + 0.3 * rng.normal();
     });
     weights.push(...softmax(logits));
   }

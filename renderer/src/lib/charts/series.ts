@@ -86,7 +86,7 @@ export function alignLines(lines: readonly ChartLine[]): [number[], ...(number |
 /** A smoothed line and, behind it, the raw one (when smoothing is on). */
 export function linesFor(
   series: MetricSeries,
-  options: { label: string; colour: string; axis: XAxis; smoothing: number; dashed?: boolean },
+  options: { label: string; colour: string; axis: XAxis; smoothing: number; dashed?: boolean; showRaw?: boolean },
 ): ChartLine[] {
   const x = xValues(series, options.axis);
   // Validation series have few points: smoothing them would hide what was measured.
@@ -98,7 +98,7 @@ export function linesFor(
     y: smoothable ? smooth(series.last, options.smoothing) : series.last,
     dashed: options.dashed,
   };
-  if (!smoothable) return [main];
+  if (!smoothable || options.showRaw === false) return [main];
   return [
     { label: `${options.label} (raw)`, colour: options.colour, x, y: series.last, faint: true, inLegend: false },
     main,

@@ -7,11 +7,19 @@ interface Saved {
   smoothing: number;
   xAxis: XAxis;
   logLoss: boolean;
+  /** Learning rate and speed charts in the run view, and in the compare view (off there unless asked for). */
   includeTraining: boolean;
+  compareTraining: boolean;
 }
 
 function restore(): Saved {
-  const defaults: Saved = { smoothing: 0.6, xAxis: 'step', logLoss: false, includeTraining: true };
+  const defaults: Saved = {
+    smoothing: 0.6,
+    xAxis: 'step',
+    logLoss: false,
+    includeTraining: true,
+    compareTraining: false,
+  };
   try {
     const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Partial<Saved>;
     return {
@@ -20,6 +28,7 @@ function restore(): Saved {
       xAxis: value.xAxis === 'time' ? 'time' : 'step',
       logLoss: value.logLoss === true,
       includeTraining: value.includeTraining !== false,
+      compareTraining: value.compareTraining === true,
     };
   } catch {
     return defaults;
@@ -31,6 +40,7 @@ class ChartSettings {
   xAxis = $state<XAxis>('step');
   logLoss = $state(false);
   includeTraining = $state(true);
+  compareTraining = $state(false);
 
   constructor() {
     const saved = restore();
@@ -38,6 +48,7 @@ class ChartSettings {
     this.xAxis = saved.xAxis;
     this.logLoss = saved.logLoss;
     this.includeTraining = saved.includeTraining;
+    this.compareTraining = saved.compareTraining;
   }
 
   save(): void {
@@ -46,6 +57,7 @@ class ChartSettings {
       xAxis: this.xAxis,
       logLoss: this.logLoss,
       includeTraining: this.includeTraining,
+      compareTraining: this.compareTraining,
     };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
   }
