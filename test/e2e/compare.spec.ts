@@ -1,0 +1,68 @@
+import { expect, openApp, startLab, test } from './fixtures.js';
+
+test.describe('compare view', () => {
+  test('overlays the curves of the selected runs', async ({ page, demoLab }) => {
+    const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
+    await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
+    const view = page.getByTestId('compare-view');
+    await expect(view).toHaveAttribute('data-drawn-ms', /\d+/);
+    const bleu = page.getByRole('figure', { name: 'BLEU' });
+    for (const name of ['rnn', 'gru', 'gru + bahdanau'])
+      await expect(bleu.getByText(name, { exact: true })).toBeVisible();
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    await expect(loss.getByText('gru + bahdanau · valid loss')).toBeVisible();
+    // Removing a run from the comparison redraws without it.
+    await page.getByRole('button', { name: 'Remove rnn from the comparison' }).click();
+    await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
+    await expect(bleu.getByText('rnn', { exact: true })).toHaveCount(0);
+  });
+
+  test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {
+    test.skip(!demoLab.implements('compare'), 'the engine does not implement compare yet');
+    const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
+    await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
+    const metrics = page.getByTestId('compare-metrics');
+    await expect(metrics.locator('tbody tr')).toHaveCount(3);
+    const diff = page.getByTestId('config-diff');
+    await expect(diff.getByText('model.cell')).toBeVisible();
+    await expect(diff.getByText('model.attention')).toBeVisible();
+    await expect(diff.getByText('data.dataset')).toHaveCount(0);
+    await expect(page.getByRole('img', { name: /BLEU by source sentence length/ })).toBeVisible();
+  });
+
+  test('a method the engine lacks shows its message beside working curves', async ({ page }) => {
+    // The same lab without `compare`: the curves still draw, the table says what is missing.
+    const lab = await startLab({}, (real) => {
+      const served = Object.create(real) as typeof real;
+      Object.defineProperty(served, 'compare', { value: undefined });
+      return served;
+    });
+    try {
+      const ids = ['rnn', 'gru'].map((name) => lab.demo.runs[name]!);
+      await openApp(page, lab, `#/compare?runs=${ids.join(',')}`);
+      await expect(page.getByRole('figure', { name: 'BLEU' }).locator('canvas').first()).toBeVisible();
+      await expect(page.getByRole('alert')).toContainText('cannot compare yet');
+    } finally {
+      await lab.close();
+    }
+  });
+
+  test('draws ten long runs (timing recorded in the report)', async ({ page }, testInfo) => {
+    const lab = await startLab({ compareRuns: 10, compareSteps: 20_000 });
+    try {
+      await openApp(page, lab);
+      const experiment = lab.demo.experiments.find((e) => e.runIds.length === 10)!;
+      await page.evaluate((id) => (window.location.hash = `#/compare?runs=${id}`), experiment.runIds.join(','));
+      const view = page.getByTestId('compare-view');
+      await expect(view).toHaveAttribute('data-drawn-ms', /\d+/, { timeout: 30_000 });
+      const drawnMs = Number(await view.getAttribute('data-drawn-ms'));
+      testInfo.annotations.push({
+        type: 'compare view, 10 runs × 20,000 steps',
+        description: `drawn in ${drawnMs} ms`,
+      });
+      await expect(page.getByRole('figure', { name: 'Loss' }).locator('li')).toHaveCount(20);
+    } finally {
+      await lab.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { expect, openApp, startLab, test } from './fixtures.js';
+
+test.describe('datasets', () => {
+  test('browse a dataset: statistics, length histogram, examples', async ({ page, demoLab }) => {
+    await openApp(page, demoLab, '#/datasets/toy-fr');
+    const detail = page.getByTestId('dataset-detail');
+    await expect(detail.getByRole('heading', { name: 'toy-fr' })).toBeVisible();
+    await expect(detail.getByText('1,600')).toBeVisible();
+    await expect(detail.getByRole('img', { name: /Source sentence lengths/ })).toBeVisible();
+    await expect(detail.locator('table tbody tr').first()).toContainText(/the|a|some/);
+  });
+
+  test('import a corpus file, and see the engine’s message for a bad one', async ({ page }) => {
+    const lab = await startLab();
+    try {
+      test.skip(!lab.implements('importDataset'), 'the engine does not import corpora yet');
+      await openApp(page, lab, '#/datasets?action=import');
+      const form = page.getByTestId('import-form');
+      await form.getByLabel('Name').fill('tiny-upload');
+      const lines = Array.from(
+        { length: 40 },
+        (_, i) => `I see ${i} cats.\tJe vois ${i} chats.\tCC-BY 2.0 (France) Attribution: tatoeba.org`,
+      );
+      await form.getByTestId('import-file').setInputFiles({
+        name: 'fra.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(lines.join('\n') + '\n'),
+      });
+      await form.getByRole('button', { name: 'Import' }).click();
+      await expect(page.getByTestId('import-result')).toContainText('Imported tiny-upload');
+
+      // A line without a tab: the engine names the file and the line.
+      await form.getByLabel('Name').fill('broken-upload');
+      await form.getByTestId('import-file').setInputFiles({
+        name: 'broken.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('Hello.\tBonjour.\tCC\nthis line has no tab\n'),
+      });
+      await form.getByRole('button', { name: 'Import' }).click();
+      await expect(form.getByRole('alert')).toContainText('broken.txt');
+      await expect(form.getByRole('alert')).toContainText(/line 2/);
+
+      // Not UTF-8: refused before upload, naming the file and line.
+      await form.getByTestId('import-file').setInputFiles({
+        name: 'latin1.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from([
+          0x48, 0x69, 0x09, 0x53, 0x61, 0x6c, 0x75, 0x74, 0x0a, 0x43, 0x61, 0x66, 0xe9, 0x09, 0x43, 0x0a,
+        ]),
+      });
+      await form.getByRole('button', { name: 'Import' }).click();
+      await expect(form.getByRole('alert')).toContainText('latin1.txt, line 2: not UTF-8');
+    } finally {
+      await lab.close();
+    }
+  });
+
+  test('generate a built-in dataset', async ({ page }) => {
+    const lab = await startLab();
+    try {
+      test.skip(!lab.implements('generateDataset'), 'the engine does not generate datasets yet');
+      await openApp(page, lab, '#/datasets?action=generate');
+      const form = page.getByTestId('generate-form');
+      await form.getByLabel('reverse').check();
+      await form.getByRole('button', { name: 'Generate' }).click();
+      await expect(form.getByRole('status')).toContainText('Made reverse');
+      await expect(page.getByTestId('dataset-list')).toContainText('reverse');
+    } finally {
+      await lab.close();
+    }
+  });
+});

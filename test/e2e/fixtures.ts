@@ -1,0 +1,102 @@
+/**
+ * What the browser tests stand on: a temporary experiment store (the demo store, or an empty one), the real `Lab`
+ * on it (with a hook to fire events and simulate training), and `mtlab serve`'s server on a free port. Built modules
+ * are loaded from dist/ (`npm test` builds first); their types come from the sources.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
+import type { LabMethod } from '../../engine/api.js';
+import type * as ServeModule from '../../engine/serve.js';
+import type { RunningServer, ServedLab } from '../../engine/serve.js';
+import type * as StoreModule from '../../engine/store/store.js';
+import type * as DemoLabModule from '../helpers/demo-lab.js';
+import type { DemoLab } from '../helpers/demo-lab.js';
+import type * as DemoStoreModule from '../helpers/demo-store.js';
+import type { DemoStore, DemoStoreOptions } from '../helpers/demo-store.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = (file: string): string => pathToFileURL(path.join(repoRoot, 'dist', file)).href;
+
+const modules = async () => ({
+  serve: (await import(dist('engine/serve.js'))) as typeof ServeModule,
+  store: (await import(dist('engine/store/store.js'))) as typeof StoreModule,
+  demoStore: (await import(dist('test/helpers/demo-store.js'))) as typeof DemoStoreModule,
+  demoLab: (await import(dist('test/helpers/demo-lab.js'))) as typeof DemoLabModule,
+});
+
+export interface LabServer {
+  server: RunningServer;
+  lab: DemoLab;
+  demo: DemoStore;
+  /** Whether the engine implements a LabApi method yet (the tests of what it lacks skip themselves). */
+  implements(method: LabMethod): boolean;
+  close(): Promise<void>;
+}
+
+export async function startLab(
+  options: DemoStoreOptions = {},
+  shape: (lab: DemoLab) => ServedLab = (lab) => lab,
+): Promise<LabServer> {
+  const { serve, store, demoStore, demoLab } = await modules();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtlab-e2e-'));
+  const demo = demoStore.seedDemoStore(path.join(dir, 'experiments.db'), options);
+  const lab = new demoLab.DemoLab(store.Store.open(demo.file));
+  const served = shape(lab);
+  const server = await serve.startServer({
+    lab: served,
+    port: 0,
+    staticDir: path.join(repoRoot, 'dist', 'renderer'),
+    log: () => {},
+  });
+  return {
+    server,
+    lab,
+    demo,
+    implements: (method) => typeof served[method] === 'function',
+    async close() {
+      await server.close();
+      await lab.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Open the app as a user does: the URL `mtlab serve` printed, with its token. */
+export async function openApp(page: Page, lab: LabServer, hash = ''): Promise<void> {
+  await page.goto(lab.server.tokenUrl);
+  await expect(page.getByRole('navigation', { name: 'Views' })).toBeVisible();
+  if (hash !== '') {
+    await page.evaluate((h) => (window.location.hash = h), hash);
+  }
+}
+
+/** The demo store served to all tests of a file (one worker: files run one after another). */
+export const test = base.extend<{ consoleErrors: string[] }, { demoLab: LabServer }>({
+  demoLab: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const lab = await startLab();
+      await use(lab);
+      await lab.close();
+    },
+    { scope: 'worker' },
+  ],
+  // Every test fails on a console error or an uncaught exception in the page (CSP violations included).
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      await use(errors);
+      expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };

@@ -1,0 +1,60 @@
+import { expect, openApp, test } from './fixtures.js';
+
+test.describe('run view', () => {
+  test('shows the curves, the latest validation metrics and the status', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + bahdanau']!;
+    await openApp(page, demoLab, `#/runs/${runId}`);
+    await expect(page.getByRole('heading', { name: /gru \+ bahdanau/ })).toBeVisible();
+    await expect(page.locator('[data-status]').first()).toHaveText('finished');
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    await expect(loss.locator('canvas').first()).toBeVisible();
+    await expect(loss.getByText('train loss')).toBeVisible();
+    await expect(loss.getByText('valid loss')).toBeVisible();
+    await expect(page.getByRole('figure', { name: 'BLEU' })).toBeVisible();
+    // The value under the pointer: hovering the chart names the step.
+    const plot = loss.getByTestId('chart-plot');
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+    await expect(loss.locator('figcaption')).toContainText(/step [\d,]+/);
+  });
+
+  test('smoothing and the time axis redraw the curves', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru']!;
+    await openApp(page, demoLab, `#/runs/${runId}`);
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    await expect(loss.getByText('train loss')).toBeVisible();
+    await page.getByTestId('smoothing').fill('0');
+    await page.getByText('Time', { exact: true }).click();
+    await expect(loss.locator('canvas').first()).toBeVisible();
+    const plot = loss.getByTestId('chart-plot');
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+    await expect(loss.locator('figcaption')).toContainText(/\d+m\d\ds|\d+s/);
+  });
+
+  test('shows sample translations per validation step, and the config', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + bahdanau']!;
+    await openApp(page, demoLab, `#/runs/${runId}?tab=samples`);
+    const samples = page.getByTestId('samples-table');
+    await expect(samples.locator('tbody tr')).toHaveCount(6);
+    await expect(page.getByTestId('samples-step')).toHaveValue('3000');
+    await page.getByTestId('samples-step').selectOption('250');
+    await expect(samples.locator('.miss').first()).toBeVisible();
+    await page.getByRole('link', { name: 'Config' }).click();
+    await expect(page.getByText('hiddenSize')).toBeVisible();
+    await expect(page.getByText('bahdanau', { exact: true })).toBeVisible();
+  });
+
+  test('a failed run says why', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + luong(dot), lr 0.05']!;
+    await openApp(page, demoLab, `#/runs/${runId}`);
+    await expect(page.getByRole('note')).toContainText('the loss became NaN at step 421');
+    await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+  });
+
+  test('an unknown run is an error with its message, not a blank page', async ({ page, demoLab }) => {
+    await openApp(page, demoLab, '#/runs/9999');
+    await expect(page.getByRole('alert')).toContainText('9999');
+    await expect(page.getByRole('alert')).toContainText('does not exist');
+  });
+});
