@@ -3,11 +3,18 @@ import { type Command, type CommandContext, parseCommandArgs, UsageError, writeL
 import { dataCommands } from './cli/data.js';
 import { serveCommands } from './cli/serve.js';
 import { scoreCommands } from './cli/score.js';
+import { runCommands } from './cli/runs.js';
 import { storeCommands } from './cli/store-commands.js';
 import { MTLAB_VERSION } from './version.js';
 
 /** Every command of the `mtlab` CLI; later groups register themselves here. */
-export const COMMANDS: Command[] = [...storeCommands, ...serveCommands, ...scoreCommands, ...dataCommands];
+export const COMMANDS: Command[] = [
+  ...storeCommands,
+  ...runCommands,
+  ...serveCommands,
+  ...scoreCommands,
+  ...dataCommands,
+];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

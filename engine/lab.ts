@@ -20,15 +20,40 @@ import type {
   ImportDatasetRequest,
   ImportResult,
 } from './api.js';
+import type {
+  Comparison,
+  CompareRequest,
+  ConfigIssue,
+  CreateExperimentRequest,
+  CreateRunRequest,
+  ExperimentSummary,
+  ExportDataRequest,
+  ExportedData,
+  ExportModelRequest,
+  ExportResult,
+  PresetInfo,
+  RunConfig,
+  Translation,
+  TranslateRequest,
+} from './api.js';
+import { compareRuns, comparisonCsv, EXPERIMENT_PRESETS, presetRunConfigs } from './compare.js';
+import { listPresets, plannedSteps, requireValidConfig, validateConfig } from './config.js';
+import { csvField } from './csv.js';
 import * as datasets from './data/service.js';
 import { LabError } from './errors.js';
-import { Store } from './store/store.js';
+import { RunQueue, type WorkerSpawner } from './runner/queue.js';
+import { describeArchitecture, Store } from './store/store.js';
+import type { LoadedModel } from './translate.js';
 import { LATEST_SCHEMA_VERSION } from './store/migrations.js';
 import { MTLAB_VERSION } from './version.js';
 
 export interface LabOptions {
   /** How many runs train at once (default 1). */
   concurrency?: number;
+  /** Start the run queue at once (servers and the desktop app), rather than on the first run started. */
+  startQueue?: boolean;
+  /** How training workers are started (default: a Node child process). */
+  spawnWorker?: WorkerSpawner;
 }
 
 const MAX_SERIES_POINTS = 10_000;
@@ -44,15 +69,37 @@ export class Lab {
 
   constructor(store: Store, options: LabOptions = {}) {
     this.store = store;
-    this.options = { concurrency: options.concurrency ?? 1 };
+    this.options = {
+      concurrency: options.concurrency ?? 1,
+      startQueue: options.startQueue ?? false,
+      spawnWorker: options.spawnWorker ?? (undefined as unknown as WorkerSpawner),
+    };
     this.events.setMaxListeners(0);
+    if (this.options.startQueue) this.queue();
+  }
+
+  private runQueue: RunQueue | null = null;
+
+  /** The run queue, started on first use. */
+  queue(): RunQueue {
+    if (this.runQueue === null) {
+      this.runQueue = new RunQueue(this.store, (event, payload) => this.emit(event, payload), {
+        concurrency: this.options.concurrency,
+        ...(this.options.spawnWorker === undefined ? {} : { spawn: this.options.spawnWorker }),
+      });
+      this.runQueue.start();
+    }
+    return this.runQueue;
   }
 
   static open(storePath: string, options: LabOptions = {}): Lab {
     return new Lab(Store.open(storePath), options);
   }
 
+  /** Stop the run queue (running runs end cancelled, resumable) and close the store. */
   async close(): Promise<void> {
+    await this.runQueue?.close();
+    this.runQueue = null;
     this.store.close();
   }
 
@@ -79,9 +126,9 @@ export class Lab {
       version: MTLAB_VERSION,
       storePath: this.store.path,
       schemaVersion: this.store.schemaVersion,
-      backends: [],
+      backends: await (await import('./backend/select.js')).describeBackends(),
       concurrency: this.options.concurrency,
-      tfjsVersion: '',
+      tfjsVersion: (await import('./backend/select.js')).tf.version_core,
     };
   }
 
@@ -130,7 +177,233 @@ export class Lab {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // Configs and presets
+
+  async listPresets(): Promise<PresetInfo[]> {
+    return listPresets();
+  }
+
+  async validateConfig(request: { config: unknown }): Promise<{ config: RunConfig | null; issues: ConfigIssue[] }> {
+    const result = validateConfig(request.config);
+    if (result.config !== null && !this.store.hasDataset(result.config.data.dataset)) {
+      const known = this.store.listDatasets().map((d) => d.name);
+      return {
+        config: null,
+        issues: [
+          {
+            field: 'data.dataset',
+            message: `there is no dataset "${result.config.data.dataset}"${known.length > 0 ? ` (datasets: ${known.join(', ')})` : '; generate or import one first'}`,
+          },
+        ],
+      };
+    }
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Experiments
+
+  async listExperiments(): Promise<ExperimentSummary[]> {
+    return this.store.listExperiments();
+  }
+
+  async createExperiment(request: CreateExperimentRequest): Promise<ExperimentSummary> {
+    const dataset = this.store.getDataset(request.dataset);
+    const seed = request.seed ?? 1;
+    const overrides = request.overrides ?? {};
+    const preset = request.preset ?? null;
+    const runs = preset === null ? [] : presetRunConfigs(preset, dataset.name, seed, overrides);
+    const id = this.store.db
+      .transaction(() => {
+        const experimentId = this.store.createExperiment({
+          name: request.name ?? (preset === null ? `experiment on ${dataset.name}` : `${preset} on ${dataset.name}`),
+          description: request.description ?? (preset === null ? '' : EXPERIMENT_PRESETS[preset].description),
+          datasetName: dataset.name,
+          preset,
+          seed,
+        });
+        for (const run of runs) this.insertRun(run.config, run.name, experimentId);
+        return experimentId;
+      })
+      .immediate();
+    this.emit('store:changed', { what: 'experiments' });
+    this.emit('store:changed', { what: 'runs' });
+    if (request.start === true) await this.startExperiment({ id });
+    return this.store.getExperiment(id);
+  }
+
+  /** Queue every run of an experiment that has not started yet. */
+  async startExperiment(request: { id: number }): Promise<RunSummary[]> {
+    const experiment = this.store.getExperiment(request.id);
+    this.queue().pump();
+    return experiment.runIds.map((id) => this.store.getRun(id).summary);
+  }
+
+  async compare(request: CompareRequest): Promise<Comparison> {
+    const ids =
+      request.runIds ??
+      (request.experimentId === undefined ? [] : this.store.getExperiment(request.experimentId).runIds);
+    return compareRuns(this.store, ids);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // Runs
+
+  private insertRun(config: RunConfig, name: string | undefined, experimentId: number | null): number {
+    const trainPairs = this.store.getDataset(config.data.dataset).stats.pairs.train;
+    const totalSteps = plannedSteps(config, Math.ceil(trainPairs / config.train.batchSize));
+    return this.store.createRun({
+      name: name ?? describeArchitecture(config),
+      config,
+      experimentId,
+      totalSteps: Number.isFinite(totalSteps) ? totalSteps : 0,
+    });
+  }
+
+  async createRun(request: CreateRunRequest): Promise<RunSummary> {
+    const config = requireValidConfig(request.config);
+    if (!this.store.hasDataset(config.data.dataset)) {
+      throw new LabError('invalid-config', `there is no dataset "${config.data.dataset}" (data.dataset)`, {
+        field: 'data.dataset',
+      });
+    }
+    if (request.experimentId !== undefined) this.store.getExperiment(request.experimentId);
+    const id = this.insertRun(config, request.name, request.experimentId ?? null);
+    this.emit('store:changed', { what: 'runs' });
+    if (request.start !== false) this.queue().pump();
+    return this.store.getRun(id).summary;
+  }
+
+  /** Queued runs start as soon as a slot is free; this makes sure the queue is working. */
+  async startRun(request: { id: number }): Promise<RunSummary> {
+    const status = this.store.runStatus(request.id);
+    if (status !== 'queued')
+      throw new LabError(
+        'conflict',
+        `run ${request.id} is ${status}; only a queued run can start (resume an ended one)`,
+      );
+    this.queue().pump();
+    return this.store.getRun(request.id).summary;
+  }
+
+  async cancelRun(request: { id: number }): Promise<RunSummary> {
+    this.queue().cancel(request.id);
+    return this.store.getRun(request.id).summary;
+  }
+
+  /** Put an interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
+  async resumeRun(request: { id: number }): Promise<RunSummary> {
+    const status = this.store.runStatus(request.id);
+    if (status !== 'interrupted' && status !== 'failed' && status !== 'cancelled') {
+      throw new LabError(
+        'conflict',
+        `run ${request.id} is ${status}; only interrupted, failed or cancelled runs can resume`,
+      );
+    }
+    this.store.requeueRun(request.id);
+    this.emit('run:status', { runId: request.id, status: 'queued', error: null });
+    this.emit('store:changed', { what: 'runs' });
+    this.queue().pump();
+    return this.store.getRun(request.id).summary;
+  }
+
+  async deleteRun(request: { id: number }): Promise<void> {
+    this.store.deleteRun(request.id);
+    this.translators.delete(request.id);
+    this.emit('store:changed', { what: 'runs' });
+  }
+
+  /** Wait until a run stops; resolves with its final status. */
+  waitForRun(id: number): Promise<string> {
+    return this.queue().waitFor(id);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Translation and export
+
+  /** Loaded models by run, so the Translate view answers quickly after the first sentence. */
+  private readonly translators = new Map<number, { tag: string; step: number; loaded: LoadedModel }>();
+
+  async translate(request: TranslateRequest): Promise<Translation[]> {
+    const { loadRunModel, translateTexts } = await import('./translate.js');
+    if (!Array.isArray(request.texts) || request.texts.length === 0) {
+      throw new LabError('invalid-request', 'give at least one text to translate', { field: 'texts' });
+    }
+    if (request.bundlePath !== undefined) {
+      const { loadBundle } = await import('./export/bundle.js');
+      return translateTexts(await loadBundle(request.bundlePath), request);
+    }
+    if (request.runId === undefined)
+      throw new LabError('invalid-request', 'give a runId or a bundlePath', { field: 'runId' });
+    const runId = request.runId;
+    const tag = request.checkpoint ?? (this.store.loadCheckpoint(runId, 'best') !== null ? 'best' : 'last');
+    const step = this.store.listCheckpoints(runId).find((c) => c.tag === tag)?.step ?? -1;
+    let cached = this.translators.get(runId);
+    if (cached === undefined || cached.tag !== tag || cached.step !== step) {
+      cached?.loaded.model.dispose();
+      cached = { tag, step, loaded: await loadRunModel(this.store, runId, tag) };
+      this.translators.set(runId, cached);
+    }
+    return translateTexts(cached.loaded, request);
+  }
+
+  async exportModel(request: ExportModelRequest): Promise<ExportResult> {
+    const { exportRun } = await import('./export/bundle.js');
+    return exportRun(this.store, request);
+  }
+
+  async exportData(request: ExportDataRequest): Promise<ExportedData> {
+    const runIds =
+      request.runIds ??
+      (request.experimentId === undefined ? [] : this.store.getExperiment(request.experimentId).runIds);
+    if (runIds.length === 0)
+      throw new LabError('invalid-request', 'choose runs (runIds) or an experiment (experimentId)', {
+        field: 'runIds',
+      });
+    for (const id of runIds) this.store.getRun(id);
+    const base = runIds.length === 1 ? `run-${runIds[0]}` : `runs-${runIds.join('-')}`;
+    if (request.what === 'comparison') {
+      const comparison = compareRuns(this.store, runIds);
+      return request.format === 'csv'
+        ? { fileName: `${base}-comparison.csv`, mimeType: 'text/csv', content: comparisonCsv(comparison) }
+        : {
+            fileName: `${base}-comparison.json`,
+            mimeType: 'application/json',
+            content: JSON.stringify(comparison, null, 2),
+          };
+    }
+    if (request.what === 'attention') {
+      const matrices = runIds.flatMap((runId) =>
+        this.store.attentionSteps(runId).flatMap((step) =>
+          this.store.samples(runId, step).flatMap((sample) => {
+            const m = this.store.attention(runId, sample.index, step);
+            return m === null ? [] : [m];
+          }),
+        ),
+      );
+      return { fileName: `${base}-attention.json`, mimeType: 'application/json', content: JSON.stringify(matrices) };
+    }
+    if (request.format === 'json') {
+      const runs = runIds.map((runId) => ({
+        runId,
+        metrics: Object.fromEntries(
+          this.store.metrics.keys([runId]).map((key) => [key, [...this.store.metrics.points(runId, key)]]),
+        ),
+      }));
+      return { fileName: `${base}-metrics.json`, mimeType: 'application/json', content: JSON.stringify({ runs }) };
+    }
+    const lines = ['run,key,step,value,wall_time'];
+    for (const runId of runIds) {
+      for (const key of this.store.metrics.keys([runId])) {
+        for (const p of this.store.metrics.points(runId, key))
+          lines.push(`${runId},${csvField(key)},${p.step},${p.value},${p.wallTime}`);
+      }
+    }
+    return { fileName: `${base}-metrics.csv`, mimeType: 'text/csv', content: lines.join('\n') + '\n' };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Runs (reading)
 
   async listRuns(request: ListRunsRequest = {}): Promise<RunSummary[]> {
     return this.store.listRuns(request).map((r) => r.summary);

@@ -51,11 +51,7 @@ export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-/** CSV field quoting per RFC 4180. */
-export function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+export { csvField } from '../csv.js';
 
 /**
  * A one-line progress bar for a terminal: `[#####.....] 50% step 500/1000 loss 1.234 1,234 tok/s ETA 1m05s`.

@@ -65,6 +65,7 @@ CREATE TABLE runs (
   parameters    INTEGER,
   train_seconds REAL NOT NULL DEFAULT 0,
   summary       TEXT,                   -- JSON: final evaluation (test metrics, BLEU by source length)
+  cancel_requested INTEGER NOT NULL DEFAULT 0, -- set by any process; the worker stops at its next step
   pid           INTEGER,                -- the process training the run, while it runs
   host          TEXT,
   heartbeat_at  TEXT,

@@ -41,6 +41,7 @@ interface RunRow {
   parameters: number | null;
   train_seconds: number;
   summary: string | null;
+  cancel_requested: number;
   pid: number | null;
   host: string | null;
   heartbeat_at: string | null;
@@ -463,13 +464,38 @@ export class Store {
     return this.runRow(id).status;
   }
 
-  /** Move a run to `running`, recording who trains it. Refuses runs that are not queued or resumable. */
+  /**
+   * Claim a queued run for the process `pid` (atomically: of two hosts sharing a store, one wins). Returns false
+   * when the run is no longer queued.
+   */
+  claimRun(id: number, pid: number): boolean {
+    const result = this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', pid = ?, host = ?, error = NULL, finished_at = NULL, heartbeat_at = ?
+         WHERE id = ? AND status = 'queued'`,
+      )
+      .run(pid, os.hostname(), now(), id);
+    return result.changes > 0;
+  }
+
+  /** The oldest queued runs, first to start. */
+  queuedRunIds(limit: number): number[] {
+    return this.db
+      .prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT ?`)
+      .pluck()
+      .all(limit) as number[];
+  }
+
+  /**
+   * Record the process that trains a run and what it trains with. A queued run is claimed on the way; a run
+   * already claimed by its host is taken over by the worker.
+   */
   markRunning(id: number, info: { pid: number; backend: string; parameters: number; totalSteps: number }): void {
     const result = this.db
       .prepare(
         `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
            error = NULL, finished_at = NULL, heartbeat_at = ?, started_at = coalesce(started_at, ?)
-         WHERE id = ? AND status IN ('queued', 'interrupted')`,
+         WHERE id = ? AND status IN ('queued', 'running')`,
       )
       .run(info.pid, os.hostname(), info.backend, info.parameters, info.totalSteps, now(), now(), id);
     if (result.changes === 0) {
@@ -496,7 +522,18 @@ export class Store {
 
   /** Put an ended run back in the queue (resume). */
   requeueRun(id: number): void {
-    this.db.prepare(`UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL WHERE id = ?`).run(id);
+    this.db
+      .prepare(`UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL, cancel_requested = 0 WHERE id = ?`)
+      .run(id);
+  }
+
+  /** Ask whichever process trains a run to stop it (works across processes sharing the store). */
+  requestCancel(id: number): void {
+    this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
+  }
+
+  cancelRequested(id: number): boolean {
+    return (this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
   }
 
   /** The final evaluation of a run (test metrics, BLEU by source length), set when it finishes. */
