@@ -1,0 +1,282 @@
+"""PyTorch side of `npm run bench`: trains the reference model (model.py) on fixed random data and times it, then
+times greedy and beam-5 decoding, once per thread count, each in a fresh process (OpenBLAS reads its thread count
+when it loads). Prints progress on stderr and one JSON object on the last line of stdout:
+
+    {"torch", "blas", "python", "parameters", "config", "threads": {"1": figures, "2": figures}, "best": figures}
+
+where figures = {"threads", "msPerStep", "tokensPerSecond", "greedySentencesPerSecond", "beamSentencesPerSecond",
+...} and "best" is the thread count with the fastest training step.
+If torch cannot be imported it prints {"error": "torch-missing", "python": ..., "message": ...} and exits with 3.
+
+Usage: python3 bench/pytorch/bench.py [--steps 30] [--warmup 5] [--threads 1,2] [--count-parameters]
+Run it with Debian's /usr/bin/python3 (python3-torch, 1.13) and libopenblas0-pthread installed.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+TORCH_MISSING_EXIT = 3
+SOS_ID = 2
+EOS_ID = 3
+FIRST_WORD_ID = 4  # ids 0-3 are <pad> <unk> <sos> <eos>
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Time the reference GRU + Bahdanau model in PyTorch.")
+    parser.add_argument("--steps", type=int, default=30, help="timed training steps (median reported)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed training steps first")
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts to measure")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--source-length", type=int, default=10)
+    parser.add_argument("--target-length", type=int, default=10)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--clip-norm", type=float, default=1.0)
+    parser.add_argument("--decode-sentences", type=int, default=256)
+    parser.add_argument("--decode-repeats", type=int, default=3, help="timed decoding passes (median reported)")
+    parser.add_argument("--decode-chunk", type=int, default=128, help="rows decoded together (mtlab's default)")
+    parser.add_argument("--max-output-length", type=int, default=20)
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--length-penalty", type=float, default=0.6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count-parameters", action="store_true", help="print {'parameters': n} and stop")
+    parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def emit(result: dict) -> None:
+    print(json.dumps(result), flush=True)
+
+
+def log(message: str) -> None:
+    print(f"pytorch: {message}", file=sys.stderr, flush=True)
+
+
+def torch_missing() -> None:
+    emit(
+        {
+            "error": "torch-missing",
+            "python": sys.executable,
+            "pythonVersion": sys.version.split()[0],
+            "message": f"{sys.executable} cannot import torch",
+        }
+    )
+    sys.exit(TORCH_MISSING_EXIT)
+
+
+def blas_library() -> dict:
+    """Which BLAS this process really loaded (Debian picks libblas.so.3 through alternatives, so
+    torch.__config__ says only 'generic'): read the mapped libraries."""
+    paths: list[str] = []
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and ("blas" in parts[-1] or "blis" in parts[-1] or "mkl" in parts[-1]):
+                    if parts[-1] not in paths:
+                        paths.append(parts[-1])
+    except OSError:
+        pass
+    joined = " ".join(paths)
+    if "openblas" in joined:
+        variant = next((v for v in ("pthread", "openmp", "serial") if f"openblas-{v}" in joined), "")
+        version = next((p.split("-r")[-1].removesuffix(".so") for p in paths if "libopenblas" in p and "-r" in p), "")
+        name = "OpenBLAS" + (f" {version}" if version else "") + (f" ({variant})" if variant else "")
+    elif "mkl" in joined:
+        name = "MKL"
+    elif "blis" in joined:
+        name = "BLIS"
+    elif "/blas/libblas" in joined:
+        name = "reference BLAS"
+    else:
+        name = "unknown"
+    return {"name": name, "libraries": paths}
+
+
+def random_tokens(torch, generator, rows: int, columns: int, vocab: int):
+    return torch.randint(FIRST_WORD_ID, vocab, (rows, columns), generator=generator)
+
+
+def median_ms(durations: list[float]) -> float:
+    return statistics.median(durations) * 1000
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    try:
+        import torch
+    except ImportError:
+        torch_missing()
+    from torch import nn
+
+    from model import ModelConfig, Seq2Seq, parameter_count
+    from search import beam_search, greedy_search
+
+    threads = args.worker
+    torch.set_num_threads(threads)
+    torch.manual_seed(args.seed)
+    config = ModelConfig()
+    model = Seq2Seq(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
+    parameters = list(model.parameters())
+
+    # Fixed random data, built like engine/data/batch.ts: targetIn = <sos> y, targetOut = y <eos>.
+    generator = torch.Generator().manual_seed(args.seed)
+    source = random_tokens(torch, generator, args.batch, args.source_length, config.source_vocab)
+    words = random_tokens(torch, generator, args.batch, args.target_length - 1, config.target_vocab)
+    target_in = torch.cat([torch.full((args.batch, 1), SOS_ID), words], dim=1)
+    target_out = torch.cat([words, torch.full((args.batch, 1), EOS_ID)], dim=1)
+
+    def train_step() -> float:
+        optimizer.zero_grad(set_to_none=True)
+        loss = model.loss(source, target_in, target_out)
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, args.clip_norm)
+        optimizer.step()
+        return loss.item()
+
+    model.train()
+    losses = [train_step() for _ in range(args.warmup)]
+    durations: list[float] = []
+    for _ in range(args.steps):
+        started = time.perf_counter()
+        losses.append(train_step())
+        durations.append(time.perf_counter() - started)
+    ms_per_step = median_ms(durations)
+    tokens_per_step = args.batch * args.target_length
+    log(f"{threads} thread(s): {ms_per_step:.1f} ms/step, {tokens_per_step * 1000 / ms_per_step:.0f} tokens/s")
+
+    # Decoding: random sentences of source-length words plus <eos>, as mtlab's sourceBatch builds them.
+    model.eval()
+    words = random_tokens(torch, generator, args.decode_sentences, args.source_length, config.source_vocab)
+    sentences = torch.cat([words, torch.full((args.decode_sentences, 1), EOS_ID)], dim=1)
+
+    def time_decoding(decode) -> float:
+        decode(sentences[: max(1, args.decode_chunk // max(1, args.beam_size))])  # warm-up
+        passes = []
+        for _ in range(max(1, args.decode_repeats)):
+            started = time.perf_counter()
+            decode(sentences)
+            passes.append(time.perf_counter() - started)
+        return median_ms(passes)
+
+    greedy_ms = time_decoding(lambda s: greedy_search(model, s, args.max_output_length, args.decode_chunk))
+    beam_ms = time_decoding(
+        lambda s: beam_search(
+            model, s, args.max_output_length, args.beam_size, args.length_penalty, args.decode_chunk
+        )
+    )
+    greedy_rate = args.decode_sentences * 1000 / greedy_ms
+    beam_rate = args.decode_sentences * 1000 / beam_ms
+    log(f"{threads} thread(s): greedy {greedy_rate:.0f} sentences/s, beam-{args.beam_size} {beam_rate:.1f} sentences/s")
+
+    emit(
+        {
+            "torch": torch.__version__,
+            "blas": blas_library(),
+            "parameters": parameter_count(model),
+            "figures": {
+                "threads": threads,
+                "msPerStep": ms_per_step,
+                "tokensPerSecond": tokens_per_step * 1000 / ms_per_step,
+                "greedySentencesPerSecond": greedy_rate,
+                "beamSentencesPerSecond": beam_rate,
+                "stepMs": {"min": min(durations) * 1000, "median": ms_per_step, "max": max(durations) * 1000},
+                "greedyMs": greedy_ms,
+                "beamMs": beam_ms,
+                "loss": {"first": losses[0], "last": losses[-1]},
+            },
+        }
+    )
+
+
+def count_parameters() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        torch_missing()
+    from model import ModelConfig, Seq2Seq, parameter_count
+
+    emit({"parameters": parameter_count(Seq2Seq(ModelConfig()))})
+
+
+def run_all(args: argparse.Namespace) -> None:
+    thread_counts = [int(t) for t in args.threads.split(",") if t.strip()]
+    if not thread_counts or min(thread_counts) < 1:
+        sys.exit(f"--threads must list positive thread counts, got {args.threads!r}")
+    worker_args = [a for a in sys.argv[1:] if a != "--count-parameters"]
+    runs: dict[str, dict] = {}
+    first: dict = {}
+    for threads in thread_counts:
+        count = str(threads)
+        # Every threading layer reads its size from the environment when it starts: set them all.
+        env = {**os.environ, "OMP_NUM_THREADS": count, "OPENBLAS_NUM_THREADS": count, "MKL_NUM_THREADS": count}
+        process = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), *worker_args, "--worker", count],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        last_line = process.stdout.strip().splitlines()[-1] if process.stdout.strip() else ""
+        if process.returncode == TORCH_MISSING_EXIT:
+            print(last_line, flush=True)
+            sys.exit(TORCH_MISSING_EXIT)
+        if process.returncode != 0 or not last_line:
+            sys.exit(f"the {threads}-thread run failed (exit code {process.returncode})")
+        result = json.loads(last_line)
+        first = first or result
+        runs[count] = result["figures"]
+    best = min(runs.values(), key=lambda figures: figures["msPerStep"])
+    emit(
+        {
+            "torch": first["torch"],
+            "blas": first["blas"]["name"],
+            "blasLibraries": first["blas"]["libraries"],
+            "python": sys.executable,
+            "parameters": first["parameters"],
+            "config": {
+                "model": "GRU encoder + GRU decoder, Bahdanau attention, 1 layer, unidirectional, dropout 0",
+                "embeddingSize": 128,
+                "hiddenSize": 256,
+                "attentionSize": 256,
+                "sourceVocab": 2000,
+                "targetVocab": 2000,
+                "batch": args.batch,
+                "sourceLength": args.source_length,
+                "targetLength": args.target_length,
+                "optimizer": "adam",
+                "learningRate": args.learning_rate,
+                "clipNorm": args.clip_norm,
+                "warmupSteps": args.warmup,
+                "steps": args.steps,
+                "decodeSentences": args.decode_sentences,
+                "decodeSourceLength": args.source_length + 1,
+                "decodeChunk": args.decode_chunk,
+                "maxOutputLength": args.max_output_length,
+                "beamSize": args.beam_size,
+                "lengthPenalty": args.length_penalty,
+            },
+            "threads": runs,
+            "best": best,
+        }
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    if args.worker > 0:
+        run_worker(args)
+    elif importlib.util.find_spec("torch") is None:
+        torch_missing()
+    elif args.count_parameters:
+        count_parameters()
+    else:
+        run_all(args)
+
+
+if __name__ == "__main__":
+    main()
