@@ -52,23 +52,25 @@ if (wants('engine')) {
 }
 
 if (wants('electron') && existsSync(path.join(root, 'electron/main.ts'))) {
-  rmSync(path.join(root, 'dist/electron'), { recursive: true, force: true });
-  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning' };
-  await build({
-    ...common,
-    entryPoints: [path.join(root, 'electron/main.ts')],
-    outfile: path.join(root, 'dist/electron/main.js'),
-    format: 'esm',
-    packages: 'external',
-  });
+  const common = { platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning' };
+  // Main process and engine host: one ESM file per module, like the engine, so the host runs the built engine in
+  // dist/engine (whose worker script paths are relative to its own files).
+  const modules = walk(path.join(root, 'electron'), (f) => isTs(f) && path.basename(f) !== 'preload.ts');
+  await build({ ...common, entryPoints: modules, outdir: path.join(root, 'dist'), outbase: root, format: 'esm' });
   // A sandboxed preload must be a single CommonJS file that requires nothing but electron.
   await build({
     ...common,
+    bundle: true,
     entryPoints: [path.join(root, 'electron/preload.ts')],
     outfile: path.join(root, 'dist/electron/preload.cjs'),
     format: 'cjs',
     external: ['electron'],
   });
+  const outputs = new Set(modules.map((f) => path.join(root, 'dist', path.relative(root, f)).replace(/\.ts$/, '.js')));
+  outputs.add(path.join(root, 'dist/electron/preload.cjs'));
+  for (const out of walk(path.join(root, 'dist/electron'), () => true)) {
+    if (!outputs.has(out.replace(/\.map$/, ''))) rmSync(out, { force: true });
+  }
 }
 
 if (wants('renderer') && existsSync(path.join(root, 'renderer/index.html'))) {

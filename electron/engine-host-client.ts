@@ -1,0 +1,233 @@
+/**
+ * The main process's handle on the engine host: starts it (an Electron utility process running
+ * electron/engine-host.ts on one experiment store), relays calls to it and events from it, and stops or restarts
+ * it (another store, a crash). Every call resolves to a LabReply, whatever happens to the host.
+ */
+import type { LabErrorShape, LabEventName, LabMethod } from '../engine/api.js';
+import type { HostMessage, HostRequest, LabReply } from './ipc-contract.js';
+
+/** The part of Electron's UtilityProcess used here. */
+export interface HostProcess {
+  postMessage(message: HostRequest): void;
+  on(event: 'message', listener: (message: HostMessage) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+/** The part of Electron's `utilityProcess` module used here. */
+export interface UtilityProcessModule {
+  fork(
+    modulePath: string,
+    args?: string[],
+    options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore'; env?: Record<string, string | undefined> },
+  ): HostProcess;
+}
+
+export type HostLauncher = (storePath: string) => HostProcess;
+
+/** Starts `hostScript` in a utility process on a store: `--db PATH`, the environment of this process plus `env`. */
+export function utilityHostLauncher(
+  utilityProcess: UtilityProcessModule,
+  hostScript: string,
+  env: Record<string, string | undefined> = {},
+): HostLauncher {
+  return (storePath) =>
+    utilityProcess.fork(hostScript, ['--db', storePath], {
+      serviceName: 'mtlab engine',
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
+}
+
+export type EngineState = 'stopped' | 'starting' | 'ready' | 'failed' | 'stopping';
+
+export interface EngineHostClientOptions {
+  launch: HostLauncher;
+  /** How long a host may take to close its store before it is killed. */
+  closeGraceMs?: number;
+  /** Called when the host exits without being asked to (after pending calls have been answered). */
+  onUnexpectedExit?: (code: number, storePath: string) => void;
+}
+
+type EventListener = (event: LabEventName, payload: unknown) => void;
+
+const internal = (message: string): LabErrorShape => ({ code: 'internal', message });
+
+export class EngineHostClient {
+  private child: HostProcess | null = null;
+  private stateValue: EngineState = 'stopped';
+  private storePathValue: string | null = null;
+  private failure: LabErrorShape | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: LabReply) => void>();
+  /** Calls made while the host starts, sent once it is ready. */
+  private readonly waiting: { method: LabMethod; argument: unknown; resolve: (reply: LabReply) => void }[] = [];
+  private readonly listeners = new Set<EventListener>();
+  private exited: Promise<void> = Promise.resolve();
+  private readonly options: Required<Omit<EngineHostClientOptions, 'onUnexpectedExit'>> &
+    Pick<EngineHostClientOptions, 'onUnexpectedExit'>;
+
+  constructor(options: EngineHostClientOptions) {
+    this.options = { closeGraceMs: 5000, ...options };
+  }
+
+  get state(): EngineState {
+    return this.stateValue;
+  }
+
+  /** The store the host has (or is opening). */
+  get storePath(): string | null {
+    return this.storePathValue;
+  }
+
+  /** Why the host could not open its store, while `state` is 'failed'. */
+  get error(): LabErrorShape | null {
+    return this.failure;
+  }
+
+  /** Start a host on `storePath`; resolves when its lab is open, rejects with the LabErrorShape when it cannot be. */
+  start(storePath: string): Promise<void> {
+    if (this.child !== null) throw new Error('the engine host is already running: stop it first');
+    this.storePathValue = storePath;
+    this.failure = null;
+    this.stateValue = 'starting';
+    const child = this.options.launch(storePath);
+    this.child = child;
+    let resolveStarted!: () => void;
+    let rejectStarted!: (error: LabErrorShape) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
+    });
+    // Nobody may be waiting for a failed start; the failure is also kept in `error`.
+    started.catch(() => {});
+    let resolveExited!: () => void;
+    this.exited = new Promise<void>((resolve) => (resolveExited = resolve));
+
+    child.on('message', (message) => {
+      if (this.child !== child) return;
+      switch (message.type) {
+        case 'ready':
+          this.stateValue = 'ready';
+          for (const call of this.waiting.splice(0)) this.send(call.method, call.argument, call.resolve);
+          resolveStarted();
+          break;
+        case 'fatal':
+          this.fail(message.error);
+          rejectStarted(message.error);
+          break;
+        case 'reply': {
+          const resolve = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          resolve?.(message.reply);
+          break;
+        }
+        case 'event':
+          for (const listener of [...this.listeners]) listener(message.event, message.payload);
+          break;
+      }
+    });
+    child.on('exit', (code) => {
+      resolveExited();
+      if (this.child !== child) return;
+      this.child = null;
+      if (this.stateValue === 'starting') {
+        // A failed start is the caller's to report (start() rejects), not a crash to recover from.
+        const error = internal(`the engine process stopped while opening ${storePath} (exit code ${code})`);
+        this.fail(error);
+        rejectStarted(error);
+        return;
+      }
+      if (this.stateValue === 'stopping' || this.stateValue === 'failed') {
+        this.answerAll(this.failure ?? internal('the engine was stopped'));
+        return;
+      }
+      this.stateValue = 'stopped';
+      this.answerAll(internal(`the engine process stopped unexpectedly (exit code ${code})`));
+      this.options.onUnexpectedExit?.(code, storePath);
+    });
+    return started;
+  }
+
+  /** Call a LabApi method in the host. Never rejects: failures come back as `{ ok: false, error }`. */
+  call(method: LabMethod, argument: unknown): Promise<LabReply> {
+    return new Promise((resolve) => {
+      switch (this.stateValue) {
+        case 'ready':
+          this.send(method, argument, resolve);
+          return;
+        case 'starting':
+          this.waiting.push({ method, argument, resolve });
+          return;
+        case 'failed':
+          resolve({ ok: false, error: this.failure ?? internal('the engine could not start') });
+          return;
+        default:
+          resolve({ ok: false, error: internal('the engine is not running') });
+      }
+    });
+  }
+
+  /** Hear every lab event; returns the function that stops listening. */
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Ask the host to close its lab and exit; kill it if it takes longer than the grace period. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child === null) {
+      if (this.stateValue !== 'failed') this.stateValue = 'stopped';
+      return;
+    }
+    if (this.stateValue !== 'failed') this.stateValue = 'stopping';
+    this.answerAll(internal('the engine is stopping'));
+    const exited = this.exited;
+    try {
+      child.postMessage({ type: 'close' });
+    } catch {
+      // Already gone: the exit event follows.
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        child.kill();
+        resolve();
+      }, this.options.closeGraceMs);
+    });
+    await Promise.race([exited, killed]);
+    clearTimeout(timer);
+    await exited;
+    this.stateValue = 'stopped';
+  }
+
+  /** Stop the host and start one on another store. */
+  async restart(storePath: string): Promise<void> {
+    await this.stop();
+    await this.start(storePath);
+  }
+
+  private send(method: LabMethod, argument: unknown, resolve: (reply: LabReply) => void): void {
+    const id = this.nextId++;
+    this.pending.set(id, resolve);
+    try {
+      this.child!.postMessage({ type: 'call', id, method, argument });
+    } catch (error) {
+      this.pending.delete(id);
+      resolve({ ok: false, error: internal(`${method}: ${error instanceof Error ? error.message : String(error)}`) });
+    }
+  }
+
+  private fail(error: LabErrorShape): void {
+    this.stateValue = 'failed';
+    this.failure = error;
+    this.answerAll(error);
+  }
+
+  private answerAll(error: LabErrorShape): void {
+    for (const resolve of this.pending.values()) resolve({ ok: false, error });
+    this.pending.clear();
+    for (const call of this.waiting.splice(0)) call.resolve({ ok: false, error });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The engine host: an Electron utility process that opens the lab on one experiment store and serves it to the main
+ * process (electron/lab-host.ts). Training runs in worker processes the lab starts from here, so neither the main
+ * process nor this one's event loop ever trains.
+ *
+ *   utilityProcess.fork('dist/electron/engine-host.js', ['--db', STORE])
+ */
+import './sqlite-redirect.js';
+import { openFailure, serveFailure, serveLab, type HostPort } from './lab-host.js';
+
+function storePathArgument(argv: readonly string[]): string | undefined {
+  const flag = argv.indexOf('--db');
+  if (flag >= 0 && flag + 1 < argv.length) return argv[flag + 1];
+  return argv.find((a) => a.startsWith('--db='))?.slice('--db='.length);
+}
+
+const port: HostPort = process.parentPort;
+const exit = (code: number): void => process.exit(code);
+const storePath = storePathArgument(process.argv) ?? process.env.MTLAB_DB ?? 'experiments.db';
+
+try {
+  // Loaded only now, after sqlite-redirect has run: the engine's modules load better-sqlite3.
+  const { Lab } = await import('../engine/lab.js');
+  const lab = Lab.open(storePath);
+  serveLab(lab, port, exit);
+  port.postMessage({ type: 'ready', storePath: lab.store.path });
+} catch (error) {
+  serveFailure(openFailure(error, storePath), port, exit);
+}

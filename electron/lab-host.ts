@@ -1,0 +1,137 @@
+/**
+ * The engine host's work, with its port to the main process passed in (electron/engine-host.ts passes Electron's
+ * `process.parentPort`, the tests a fake): answer `call` messages with the lab, forward the lab's events, and close
+ * the lab when asked. Arguments are checked by the same schemas as `mtlab serve` before the lab sees them.
+ */
+import { LAB_METHODS, type LabErrorShape, type LabEventListener, type LabMethod } from '../engine/api.js';
+import { LabError, toErrorShape } from '../engine/errors.js';
+import { parseRequest } from '../engine/serve/requests.js';
+import type { HostMessage, HostRequest, LabReply } from './ipc-contract.js';
+
+/** The part of Electron's ParentPort used here. */
+export interface HostPort {
+  on(event: 'message', listener: (message: { data: unknown }) => void): unknown;
+  postMessage(message: HostMessage): void;
+}
+
+/** What the host needs of a lab: `Lab` fits (methods it lacks answer with an error). */
+export interface HostedLab {
+  subscribe(listener: LabEventListener): () => void;
+  close(): Promise<void>;
+}
+
+const METHODS = new Set<string>(LAB_METHODS);
+
+function isRequest(value: unknown): value is HostRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const { type, id } = value as { type?: unknown; id?: unknown };
+  return type === 'close' || (type === 'call' && typeof id === 'number');
+}
+
+export type HostLog = (message: string, error: unknown) => void;
+
+const logToStderr: HostLog = (message, error) => console.error(message, error);
+
+export async function callLab(
+  lab: HostedLab,
+  method: unknown,
+  argument: unknown,
+  log: HostLog = logToStderr,
+): Promise<LabReply> {
+  try {
+    if (typeof method !== 'string' || !METHODS.has(method)) {
+      throw new LabError('invalid-request', `the lab has no method "${String(method)}"`);
+    }
+    const parsed = parseRequest(method as LabMethod, argument);
+    const implementation = (lab as unknown as Record<string, unknown>)[method];
+    if (typeof implementation !== 'function') {
+      throw new LabError('internal', `this lab cannot ${method} yet: the engine does not implement it`, { method });
+    }
+    const value: unknown = await (implementation as (argument: unknown) => Promise<unknown>).call(lab, parsed);
+    return { ok: true, value };
+  } catch (error) {
+    // A LabError is the caller's mistake, said in its message; anything else is a bug worth its stack trace.
+    if (!(error instanceof LabError)) log(`mtlab engine: ${String(method)} failed:`, error);
+    return { ok: false, error: toErrorShape(error) };
+  }
+}
+
+/** Post a message; a value that cannot be cloned is answered as an error instead of being lost. */
+function post(port: HostPort, message: HostMessage): void {
+  try {
+    port.postMessage(message);
+  } catch (error) {
+    if (message.type !== 'reply') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    port.postMessage({
+      type: 'reply',
+      id: message.id,
+      reply: { ok: false, error: { code: 'internal', message: `the answer could not be sent: ${reason}` } },
+    });
+  }
+}
+
+/** Serve `lab` on `port`; `exit` is called once the lab is closed after a `close` message. */
+export function serveLab(
+  lab: HostedLab,
+  port: HostPort,
+  exit: (code: number) => void,
+  log: HostLog = logToStderr,
+): void {
+  const unsubscribe = lab.subscribe((event, payload) => post(port, { type: 'event', event, payload }));
+  let closing = false;
+  port.on('message', ({ data }) => {
+    if (!isRequest(data)) return;
+    if (data.type === 'close') {
+      if (closing) return;
+      closing = true;
+      unsubscribe();
+      lab.close().then(
+        () => exit(0),
+        (error: unknown) => {
+          log('mtlab engine: closing the lab failed:', error);
+          exit(1);
+        },
+      );
+      return;
+    }
+    if (closing) {
+      post(port, {
+        type: 'reply',
+        id: data.id,
+        reply: { ok: false, error: { code: 'internal', message: 'the engine is stopping' } },
+      });
+      return;
+    }
+    void callLab(lab, data.method, data.argument, log).then((reply) =>
+      post(port, { type: 'reply', id: data.id, reply }),
+    );
+  });
+}
+
+/**
+ * When the lab cannot be opened: say why once, answer every call with that reason, and exit when asked to close.
+ */
+export function serveFailure(error: LabErrorShape, port: HostPort, exit: (code: number) => void): void {
+  post(port, { type: 'fatal', error });
+  port.on('message', ({ data }) => {
+    if (!isRequest(data)) return;
+    if (data.type === 'close') exit(1);
+    else post(port, { type: 'reply', id: data.id, reply: { ok: false, error } });
+  });
+}
+
+/** What went wrong opening the lab, in words that say what to do about it. */
+export function openFailure(error: unknown, storePath: string): LabErrorShape {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)) {
+    return {
+      code: 'internal',
+      message:
+        'better-sqlite3 is built for Node.js, not for Electron: start the app with `npm start`, which builds it ' +
+        'for Electron once (or run `node build/electron-native.mjs`)',
+      detail: { storePath },
+    };
+  }
+  return toErrorShape(error);
+}

@@ -1,0 +1,253 @@
+/**
+ * The desktop bridge end to end, with Electron's modules faked: the page calls `window.lab` (preload) → IPC → the
+ * main process's handlers → the engine host client → a utility process → the host's lab server → a lab; events and
+ * errors come back the same way.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { LAB_METHODS } from '../../engine/api.js';
+import { LabError } from '../../engine/errors.js';
+import { EngineHostClient, utilityHostLauncher } from '../../electron/engine-host-client.js';
+import { DESKTOP_REVEAL_PATH, LAB_CALL } from '../../electron/ipc-contract.js';
+import { serveLab } from '../../electron/lab-host.js';
+import { registerMainIpc, sendLabEvent } from '../../electron/main-ipc.js';
+import { createLabBridge, installPreload } from '../../electron/preload-bridge.js';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+import {
+  FakeIpc,
+  fakeContextBridge,
+  fakeUtilityProcess,
+  nextTurn,
+  type PageWorld,
+  RecordingLab,
+  SAMPLE_REQUESTS,
+} from './fakes.js';
+
+const STORE = '/tmp/mtlab-bridge-test.db';
+
+async function desktopApp() {
+  const ipc = new FakeIpc();
+  const { contextBridge, world, uncaught } = fakeContextBridge();
+  const lab = new RecordingLab();
+  const hostLogs: string[] = [];
+  const { utilityProcess, forks } = fakeUtilityProcess((port, _args, exit) => {
+    serveLab(lab, port, exit, (message, error) => hostLogs.push(`${message} ${String(error)}`));
+    port.postMessage({ type: 'ready', storePath: STORE });
+  });
+  const engine = new EngineHostClient({
+    launch: utilityHostLauncher(utilityProcess, '/app/dist/electron/engine-host.js', { MTLAB_TEST: '1' }),
+  });
+  engine.onEvent((event, payload) => sendLabEvent(ipc.webContents, event, payload));
+  const revealed: string[] = [];
+  const logs: string[] = [];
+  registerMainIpc({
+    ipcMain: ipc.ipcMain,
+    lab: engine,
+    appWebContentsId: () => ipc.appWebContentsId,
+    desktop: { revealPath: (file) => revealed.push(file), chooseFolder: async (title) => `/chosen/${title}` },
+    log: (line) => logs.push(line),
+  });
+  installPreload({ contextBridge, ipcRenderer: ipc.ipcRenderer });
+  await engine.start(STORE);
+  const page = world as Required<PageWorld>;
+  return { ipc, page, lab, engine, forks, revealed, logs, hostLogs, uncaught };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; detail?: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string; detail?: unknown };
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('desktop bridge: preload → main → engine host', () => {
+  it('exposes exactly the contract as window.lab, read-only', async () => {
+    const { page } = await desktopApp();
+    assert.deepEqual(Object.keys(page.lab).sort(), [...LAB_METHODS, 'subscribe'].sort());
+    assert.ok(Object.isFrozen(page.lab));
+    assert.equal(Object.getOwnPropertyDescriptor(page, 'lab')?.writable, false);
+    assert.deepEqual(Object.keys(page.desktop).sort(), ['chooseFolder', 'revealPath']);
+  });
+
+  it('starts the engine host in a utility process on the store', async () => {
+    const { forks, engine } = await desktopApp();
+    assert.equal(forks.length, 1);
+    assert.equal(forks[0]!.modulePath, '/app/dist/electron/engine-host.js');
+    assert.deepEqual(forks[0]!.args, ['--db', STORE]);
+    assert.equal(forks[0]!.options?.serviceName, 'mtlab engine');
+    assert.equal(forks[0]!.options?.env?.MTLAB_TEST, '1');
+    assert.equal(engine.state, 'ready');
+  });
+
+  it('wires every method of the contract through to the lab, with its argument', async () => {
+    const { page, lab } = await desktopApp();
+    for (const method of LAB_METHODS) {
+      const argument = SAMPLE_REQUESTS[method];
+      const answer = await page.lab[method]!(argument);
+      assert.deepEqual(answer, { answeredBy: method, argument: argument ?? null }, method);
+    }
+    assert.deepEqual(
+      lab.calls.map((c) => c.method),
+      [...LAB_METHODS],
+    );
+    for (const call of lab.calls) assert.deepEqual(call.argument, SAMPLE_REQUESTS[call.method], call.method);
+  });
+
+  it('brings lab events to every subscriber in the page until it unsubscribes', async () => {
+    const { page, lab, uncaught } = await desktopApp();
+    const heard: [string, unknown][] = [];
+    const alsoHeard: string[] = [];
+    const stop = page.lab.subscribe((event, payload) => heard.push([event, payload]));
+    page.lab.subscribe(() => {
+      throw new Error('a broken listener');
+    });
+    page.lab.subscribe((event) => alsoHeard.push(event));
+    const progress = {
+      runId: 3,
+      step: 40,
+      totalSteps: 100,
+      epoch: 1,
+      loss: 2.5,
+      learningRate: 0.001,
+      tokensPerSecond: 900,
+      etaSeconds: 12,
+    };
+    lab.fire('run:progress', progress);
+    lab.fire('run:status', { runId: 3, status: 'finished', error: null });
+    for (let i = 0; i < 10; i++) await nextTurn();
+    assert.deepEqual(heard, [
+      ['run:progress', progress],
+      ['run:status', { runId: 3, status: 'finished', error: null }],
+    ]);
+    assert.deepEqual(alsoHeard, ['run:progress', 'run:status']);
+    assert.equal(uncaught.length, 2, 'the broken listener is reported, and the others still hear');
+
+    stop();
+    lab.fire('store:changed', { what: 'runs' });
+    for (let i = 0; i < 10; i++) await nextTurn();
+    assert.equal(heard.length, 2);
+    assert.deepEqual(alsoHeard, ['run:progress', 'run:status', 'store:changed']);
+  });
+
+  it('rethrows the lab errors in the page with their message, code and detail', async () => {
+    const { page, lab, hostLogs } = await desktopApp();
+    lab.failures.set('getRun', new LabError('not-found', 'run 9 does not exist', { what: 'run', id: 9 }));
+    const notFound = await rejection(page.lab.getRun!({ id: 9 }));
+    assert.equal(notFound.message, 'run 9 does not exist');
+    assert.equal(notFound.name, 'LabError');
+    assert.equal(notFound.code, 'not-found');
+    assert.deepEqual(notFound.detail, { what: 'run', id: 9 });
+    // Made in the page's world, so the page's own `instanceof Error` holds.
+    assert.equal(Object.prototype.toString.call(notFound), '[object Error]');
+
+    lab.failures.set('listRuns', new Error('disk I/O error'));
+    const internal = await rejection(page.lab.listRuns!({}));
+    assert.equal(internal.message, 'disk I/O error');
+    assert.equal(internal.code, 'internal');
+    // The unexpected one is logged with its stack in the engine's output; the user's mistake is not.
+    assert.deepEqual(hostLogs, ['mtlab engine: listRuns failed: Error: disk I/O error']);
+  });
+
+  it('checks arguments before the lab sees them, naming the field', async () => {
+    const { page, lab } = await desktopApp();
+    const error = await rejection(page.lab.getRun!({ id: 'seven' }));
+    assert.equal(error.code, 'invalid-request');
+    assert.match(error.message, /\bid\b/);
+    assert.equal(lab.calls.length, 0);
+  });
+
+  for (const [label, sender] of [
+    ['another window', { webContentsId: 99, url: 'app://mtlab/index.html' }],
+    ['a sub-frame of the app window', { webContentsId: 7, url: 'app://mtlab/index.html', subFrame: true }],
+    ['a file:// page in the app window', { webContentsId: 7, url: 'file:///etc/passwd' }],
+    ['a web page in the app window', { webContentsId: 7, url: 'https://example.com/' }],
+    ['a frame that is gone', { webContentsId: 7, url: 'app://mtlab/index.html', frameGone: true }],
+  ] as const) {
+    it(`refuses calls from ${label}`, async () => {
+      const { ipc, page, lab, logs, revealed } = await desktopApp();
+      ipc.sender = sender;
+      const error = await rejection(page.lab.listRuns!({}));
+      assert.match(error.message, /^refused: /);
+      await assert.rejects(page.desktop.revealPath(repoRoot), /^Error: refused: /);
+      assert.equal(lab.calls.length, 0);
+      assert.equal(revealed.length, 0);
+      assert.equal(logs.length, 2);
+      assert.match(logs[0]!, /refused a mtlab:lab-call message/);
+    });
+  }
+
+  it('sends nothing but contract methods, in the preload and again in the main process', async () => {
+    const { ipc, lab } = await desktopApp();
+    const bridge = createLabBridge(ipc.ipcRenderer);
+    const viaPreload = await bridge.call('constructor', undefined);
+    assert.deepEqual(viaPreload, {
+      ok: false,
+      error: { code: 'invalid-request', message: 'the lab has no method "constructor"' },
+    });
+    const viaIpc = await ipc.ipcRenderer.invoke(LAB_CALL, '__proto__', {});
+    assert.deepEqual(viaIpc, {
+      ok: false,
+      error: { code: 'invalid-request', message: 'the lab has no method "__proto__"' },
+    });
+    assert.equal(lab.calls.length, 0);
+  });
+
+  it('reveals an existing absolute path, and only that', async () => {
+    const { page, revealed } = await desktopApp();
+    const file = path.join(tempDir(), 'model.json');
+    writeFileSync(file, '{}');
+    await page.desktop.revealPath(file);
+    assert.deepEqual(revealed, [file]);
+    await assert.rejects(page.desktop.revealPath(path.join(tempDir(), 'gone.json')), /does not exist/);
+    await assert.rejects(page.desktop.revealPath('relative/model.json'), /not an absolute path/);
+    await assert.rejects(page.desktop.revealPath(42 as unknown as string), /needs a path/);
+    assert.equal(revealed.length, 1);
+    assert.equal(await page.desktop.chooseFolder({ title: 'Export to' }), '/chosen/Export to');
+  });
+
+  it('answers pending calls with an error when the engine process dies, instead of hanging', async () => {
+    const { page, forks, lab } = await desktopApp();
+    let release!: () => void;
+    (lab as unknown as Record<string, unknown>).translate = () => new Promise<void>((resolve) => (release = resolve));
+    const call = page.lab.translate!({ runId: 1, texts: ['hello'] });
+    for (let i = 0; i < 5; i++) await nextTurn();
+    forks[0]!.crash(134);
+    const error = await rejection(call);
+    assert.equal(error.code, 'internal');
+    assert.match(error.message, /engine process stopped unexpectedly \(exit code 134\)/);
+    release();
+    const after = await rejection(page.lab.listRuns!({}));
+    assert.match(after.message, /not running/);
+  });
+
+  it('the built preload bundle installs the same bridge with only electron to require', async () => {
+    const ipc = new FakeIpc();
+    const { contextBridge, world } = fakeContextBridge();
+    const bundle = readFileSync(path.join(repoRoot, 'dist', 'electron', 'preload.cjs'), 'utf8');
+    const required: string[] = [];
+    const fakeRequire = (name: string): unknown => {
+      required.push(name);
+      if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
+      return { contextBridge, ipcRenderer: ipc.ipcRenderer };
+    };
+    const module = { exports: {} };
+    new Function('require', 'module', 'exports', bundle)(fakeRequire, module, module.exports);
+    assert.deepEqual(required, ['electron']);
+    const page = world as Required<PageWorld>;
+    assert.deepEqual(Object.keys(page.lab).sort(), [...LAB_METHODS, 'subscribe'].sort());
+
+    // Its calls go to the lab channel as (method, argument).
+    const calls: unknown[][] = [];
+    ipc.ipcMain.handle(LAB_CALL, (_event, ...args) => {
+      calls.push(args);
+      return { ok: true, value: 'pong' };
+    });
+    assert.equal(await page.lab.info!(), 'pong');
+    assert.deepEqual(calls, [['info', undefined]]);
+    assert.ok(!ipc.hasHandler(DESKTOP_REVEAL_PATH));
+  });
+});
