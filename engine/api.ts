@@ -444,6 +444,8 @@ export interface ExportModelRequest {
   runId: number;
   outDir: string;
   checkpoint?: 'best' | 'last';
+  /** Write into a folder that already has files (else a `conflict` error). */
+  force?: boolean;
 }
 
 export interface ExportResult {

@@ -1,6 +1,7 @@
 import { LabError } from './errors.js';
 import { type Command, type CommandContext, parseCommandArgs, UsageError, writeLine } from './cli/command.js';
 import { dataCommands } from './cli/data.js';
+import { exportCommands } from './cli/export.js';
 import { serveCommands } from './cli/serve.js';
 import { scoreCommands } from './cli/score.js';
 import { runCommands } from './cli/runs.js';
@@ -14,6 +15,7 @@ export const COMMANDS: Command[] = [
   ...serveCommands,
   ...scoreCommands,
   ...dataCommands,
+  ...exportCommands,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {

@@ -331,7 +331,12 @@ export class Lab {
     }
     if (request.bundlePath !== undefined) {
       const { loadBundle } = await import('./export/bundle.js');
-      return translateTexts(await loadBundle(request.bundlePath), request);
+      const bundle = await loadBundle(request.bundlePath);
+      try {
+        return translateTexts(bundle, request);
+      } finally {
+        bundle.model.dispose();
+      }
     }
     if (request.runId === undefined)
       throw new LabError('invalid-request', 'give a runId or a bundlePath', { field: 'runId' });

@@ -228,17 +228,15 @@ const resume: Command = {
     return withLab(args, ctx, async (lab) => {
       const checkpoint = lab.store.loadCheckpoint(id, 'last');
       await lab.resumeRun({ id });
-      if (!json) {
-        writeLine(
-          ctx.stderr,
-          checkpoint === null
-            ? `Run ${id} has no checkpoint: it starts over.`
-            : `Resuming run ${id} from step ${checkpoint.step}.`,
-        );
-      }
+      writeLine(
+        ctx.stderr,
+        checkpoint === null
+          ? `Run ${id} has no checkpoint: it starts over.`
+          : `Resuming run ${id} from step ${checkpoint.step}.`,
+      );
       if (flag(args, 'detach')) return 0;
       const statuses = await followRuns(lab, [id], ctx, json);
-      if (json) writeJson(ctx.stdout, finalSummary(lab, id));
+      if (json) writeJson(ctx.stdout, { ...finalSummary(lab, id), resumedFrom: checkpoint?.step ?? 0 });
       else printFinal(ctx, lab, id);
       return statuses.get(id) === 'finished' ? 0 : 1;
     });

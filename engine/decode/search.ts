@@ -236,7 +236,15 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
               alive.push({ tokens: [...parent.tokens, token], logProb: value, attention: history });
             }
           }
-          if (finished[s]!.length >= k) done[s] = true;
+          // Done once k hypotheses have finished and none still growing can beat them: a growing hypothesis can at
+          // best keep its log-probability and reach the longest length, whose penalty flatters it most.
+          if (finished[s]!.length >= k && alive.length > 0) {
+            const kthBest = finished[s]!.map((h) => h.score).sort((a, b) => b - a)[k - 1]!;
+            const bound = Math.max(...alive.map((b) => b.logProb)) / lengthPenalty(limits[s]!, options.lengthPenalty);
+            if (kthBest >= bound) done[s] = true;
+          } else if (finished[s]!.length >= k) {
+            done[s] = true;
+          }
           // Cut at the length limit: the alive beams end here, unfinished.
           if (!done[s] && t + 1 >= limits[s]!) {
             for (const b of alive) {

@@ -134,6 +134,7 @@ export const REQUEST_SCHEMAS = {
     runId: id(),
     outDir: string({ minLength: 1, maxLength: 4096 }),
     checkpoint: optional(oneOf(['best', 'last'])),
+    force: optional(boolean()),
   }),
   exportData: object({
     what: oneOf(['metrics', 'attention', 'comparison']),

@@ -1,0 +1,131 @@
+/** `mtlab export` (a run's model as a bundle folder) and `mtlab export-data` (metrics, attention, comparisons). */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExportDataRequest } from '../api.js';
+import { LabError } from '../errors.js';
+import { type Command, flag, runIdArg, stringOption, UsageError, writeJson, writeLine } from './command.js';
+import { formatCount } from './format.js';
+import { withLab } from './store-commands.js';
+
+const exportModel: Command = {
+  path: ['export'],
+  usage: 'mtlab export RUN --out DIR [--checkpoint best|last] [--force] [--json] [--db PATH]',
+  summary: "write a run's trained model as a self-describing bundle folder (model.json, weights, model card)",
+  help: [
+    'The bundle holds the model config, tokenizers, vocabularies, input normalisation, decoding settings, where the',
+    'model came from and its metrics (model.json), the weights as TensorFlow.js shards with their SHA-256, and a',
+    'README.md model card. Translate with it: mtlab translate --model DIR TEXT, or in a web page with',
+    'dist/runtime/mtlab-runtime.js. The best checkpoint unless --checkpoint last (or the run has no best yet).',
+    'A folder that already has files is refused unless --force.',
+  ].join('\n'),
+  options: {
+    db: { type: 'string' },
+    out: { type: 'string' },
+    checkpoint: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run(args, ctx) {
+    if (args.positionals.length > 1) throw new UsageError(`one RUN at a time, got ${args.positionals.join(' ')}`);
+    const runId = runIdArg(args.positionals[0]);
+    const outDir = stringOption(args, 'out');
+    if (outDir === undefined || outDir.trim() === '') throw new UsageError('missing --out DIR (the folder to write)');
+    const checkpoint = stringOption(args, 'checkpoint');
+    if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last')
+      throw new UsageError('--checkpoint is best or last');
+    const result = await withLab(args, ctx, (lab) =>
+      lab.exportModel({
+        runId,
+        outDir,
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        ...(flag(args, 'force') ? { force: true } : {}),
+      }),
+    );
+    if (flag(args, 'json')) {
+      writeJson(ctx.stdout, result);
+      return 0;
+    }
+    const manifest = JSON.parse(await readFile(path.join(result.path, 'model.json'), 'utf8')) as {
+      checkpoint: { tag: string; step: number };
+    };
+    writeLine(
+      ctx.stdout,
+      `Exported run ${runId} (${manifest.checkpoint.tag} checkpoint, step ${manifest.checkpoint.step}) to ${result.path}`,
+    );
+    writeLine(ctx.stdout, `  ${result.files.join(', ')}: ${formatCount(result.bytes)} bytes`);
+    writeLine(ctx.stdout, `Translate with: mtlab translate --model ${JSON.stringify(result.path)} "TEXT"`);
+    return 0;
+  },
+};
+
+function idList(raw: string, option: string): number[] {
+  const ids = raw.split(',').map((part) => part.trim());
+  if (ids.length === 0 || ids.some((id) => !/^#?\d+$/.test(id)))
+    throw new UsageError(`--${option} takes run ids separated by commas (e.g. 3,4,7), got "${raw}"`);
+  return ids.map((id) => Number(id.replace('#', '')));
+}
+
+function experimentIdArg(raw: string): number {
+  if (!/^#?\d+$/.test(raw.trim()))
+    throw new UsageError(`--experiment takes an experiment id (see \`mtlab experiment ls\`), got "${raw}"`);
+  return Number(raw.trim().replace('#', ''));
+}
+
+const exportData: Command = {
+  path: ['export-data'],
+  usage:
+    'mtlab export-data --what metrics|attention|comparison --format csv|json (--runs ID,... | --experiment ID) [--out FILE] [--json] [--db PATH]',
+  summary: 'export metric series (every point), attention matrices or a comparison as CSV or JSON',
+  help: [
+    'metrics: every stored point of every metric of the runs (CSV: run,key,step,value,wall_time; JSON by run and key).',
+    'attention: every recorded attention matrix of the runs (JSON). comparison: the runs side by side (CSV or JSON).',
+    'Writes to stdout unless --out FILE; with --out, --json prints what was written.',
+  ].join('\n'),
+  options: {
+    db: { type: 'string' },
+    what: { type: 'string' },
+    format: { type: 'string' },
+    runs: { type: 'string' },
+    experiment: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(args, ctx) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    const what = stringOption(args, 'what');
+    if (what !== 'metrics' && what !== 'attention' && what !== 'comparison')
+      throw new UsageError('--what is metrics, attention or comparison');
+    const format = stringOption(args, 'format') ?? (what === 'attention' ? 'json' : undefined);
+    if (format !== 'csv' && format !== 'json') throw new UsageError('--format is csv or json');
+    if (what === 'attention' && format === 'csv')
+      throw new UsageError('attention matrices export as JSON only (--format json)');
+    const runs = stringOption(args, 'runs');
+    const experiment = stringOption(args, 'experiment');
+    if ((runs === undefined) === (experiment === undefined))
+      throw new UsageError('give one of --runs ID,... and --experiment ID');
+    const request: ExportDataRequest = {
+      what,
+      format,
+      ...(runs === undefined ? {} : { runIds: idList(runs, 'runs') }),
+      ...(experiment === undefined ? {} : { experimentId: experimentIdArg(experiment) }),
+    };
+    const data = await withLab(args, ctx, (lab) => lab.exportData(request));
+    const out = stringOption(args, 'out');
+    if (out === undefined) {
+      ctx.stdout.write(data.content.endsWith('\n') ? data.content : data.content + '\n');
+      return 0;
+    }
+    const file = path.resolve(out);
+    try {
+      await writeFile(file, data.content, 'utf8');
+    } catch (error) {
+      throw new LabError('invalid-request', `cannot write ${file}: ${(error as Error).message}`, { field: 'out' });
+    }
+    const bytes = Buffer.byteLength(data.content);
+    if (flag(args, 'json')) writeJson(ctx.stdout, { path: file, bytes, mimeType: data.mimeType });
+    else writeLine(ctx.stdout, `Wrote ${file} (${formatCount(bytes)} bytes, ${data.mimeType})`);
+    return 0;
+  },
+};
+
+export const exportCommands: Command[] = [exportModel, exportData];
