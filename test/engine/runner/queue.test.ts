@@ -25,7 +25,7 @@ function nextEvent<E extends LabEventName>(
       reject(new Error(`no ${name} event within ${timeoutMs} ms`));
     }, timeoutMs);
     const stop = lab.subscribe((event, payload) => {
-      if (event === name && match(payload as LabEvents[E])) {
+      if ((event as LabEventName) === name && match(payload as LabEvents[E])) {
         clearTimeout(timer);
         stop();
         resolve(payload as LabEvents[E]);
