@@ -154,8 +154,9 @@ async function desktopMode(binary) {
   // Set by some tools; it would make Electron run as plain Node instead of opening the app.
   delete env.ELECTRON_RUN_AS_NODE;
   try {
+    // better-sqlite3 built for Electron (node_modules has the Node build); $MTLAB_ELECTRON_SQLITE names one directly.
     const { ensureElectronSqlite } = await import('../build/electron-native.mjs');
-    env.MTLAB_ELECTRON_SQLITE = ensureElectronSqlite();
+    env.MTLAB_ELECTRON_SQLITE = process.env.MTLAB_ELECTRON_SQLITE || ensureElectronSqlite();
   } catch (error) {
     webMode(`the desktop app cannot run yet (${error.message})`);
     return;
