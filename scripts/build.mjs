@@ -51,6 +51,23 @@ if (wants('engine')) {
   }
 }
 
+if (wants('runtime')) {
+  // The browser runtime of exported model bundles (engine/export/runtime.ts): one ES module, TensorFlow.js inside.
+  await build({
+    entryPoints: [path.join(root, 'engine/export/runtime.ts')],
+    outfile: path.join(root, 'dist/runtime/mtlab-runtime.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    // engine/backend/fused-kernels.ts reads a switch from the environment when it loads; browsers have no `process`.
+    define: { 'process.env.MTLAB_FUSED': 'undefined' },
+  });
+}
+
 if (wants('electron') && existsSync(path.join(root, 'electron/main.ts'))) {
   const common = { platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning' };
   // Main process and engine host: one ESM file per module, like the engine, so the host runs the built engine in
