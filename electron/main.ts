@@ -29,6 +29,7 @@ import { registerMainIpc, sendLabEvent } from './main-ipc.js';
 import { menuTemplate } from './menu.js';
 import { findElectronSqlite } from './native-sqlite.js';
 import { desktopStorePath, STORE_FILE_NAME } from './store-path.js';
+import { appWebPreferences } from './window-options.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
 const repoRoot = path.resolve(here, '..', '..');
@@ -261,20 +262,7 @@ function createWindow(): BrowserWindow {
     title: 'mtlab',
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#ffffff',
     ...(!app.isPackaged && !isMac && existsSync(icon) ? { icon } : {}),
-    webPreferences: {
-      preload: path.join(here, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      devTools: developer,
-    },
+    webPreferences: appWebPreferences(path.join(here, 'preload.cjs'), developer),
   });
   created.once('ready-to-show', () => created.show());
   // The window's title names the store; the page's own title would hide it.

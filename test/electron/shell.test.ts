@@ -14,6 +14,7 @@ import { menuTemplate } from '../../electron/menu.js';
 import { electronSqliteFile } from '../../electron/native-sqlite.js';
 import { installSqliteRedirect, type ProcessLike } from '../../electron/sqlite-redirect.js';
 import { desktopStorePath } from '../../electron/store-path.js';
+import { appWebPreferences } from '../../electron/window-options.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 
 function rendererDir(): string {
@@ -75,6 +76,22 @@ describe('app:// protocol', () => {
     const frame = { url: 'app://mtlab/index.html', parent: null };
     assert.equal(senderProblem({ sender: { id: 3 }, senderFrame: frame }, 3), null);
     assert.match(senderProblem({ sender: { id: 3 }, senderFrame: frame }, null)!, /app window/);
+  });
+});
+
+describe('app window', () => {
+  it('isolates the page from its preload, sandboxes it, and gives it no Node.js', () => {
+    const preferences = appWebPreferences('/app/dist/electron/preload.cjs', false);
+    assert.equal(preferences.preload, '/app/dist/electron/preload.cjs');
+    assert.equal(preferences.contextIsolation, true);
+    assert.equal(preferences.sandbox, true);
+    assert.equal(preferences.nodeIntegration, false);
+    assert.equal(preferences.nodeIntegrationInWorker, false);
+    assert.equal(preferences.nodeIntegrationInSubFrames, false);
+    assert.equal(preferences.webSecurity, true);
+    assert.equal(preferences.webviewTag, false);
+    assert.equal(preferences.devTools, false);
+    assert.equal(appWebPreferences('/p', true).devTools, true);
   });
 });
 
