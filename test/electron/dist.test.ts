@@ -1,0 +1,46 @@
+/** `npm run dist` where Electron's release cannot be downloaded: it says why and fails before building anything. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+
+function electronInstalled(): boolean {
+  try {
+    const executable = readFileSync(path.join(repoRoot, 'node_modules', 'electron', 'path.txt'), 'utf8').trim();
+    return existsSync(path.join(repoRoot, 'node_modules', 'electron', 'dist', executable));
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run dist', () => {
+  it(
+    'says clearly that Electron cannot be downloaded, and exits non-zero',
+    { skip: electronInstalled() && 'the installed Electron binary is packaged without a download' },
+    async () => {
+      // A port that was free a moment ago: connections to it are refused.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as { port: number };
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const mirror = `http://127.0.0.1:${port}/`;
+      const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'dist.mjs'), '--check'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        // An empty cache holds no Electron release.
+        env: { ...process.env, ELECTRON_MIRROR: mirror, ELECTRON_CACHE: tempDir() },
+      });
+      assert.equal(result.status, 1);
+      const line = result.stdout.split('\n').find((l) => l.includes('cannot be downloaded'));
+      assert.ok(line !== undefined, result.stdout);
+      assert.match(line, /^mtlab dist: Electron \d+\.\d+\.\d+ for \S+ cannot be downloaded from /);
+      assert.ok(line.includes(`${mirror}v`), line);
+      assert.match(line, /\.zip \(ECONNREFUSED\)$/);
+      assert.match(result.stdout, /no packages were built/);
+      assert.equal(result.stderr, '');
+    },
+  );
+});
