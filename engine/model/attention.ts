@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LuongScore } from '../api.js';
+import { hasFusedKernels, runFused } from '../backend/fused-kernels.js';
 import type { Parameters } from './params.js';
 
 /** Encoder-side tensors an attention layer reads at every decoder step. */
@@ -69,7 +70,17 @@ export class BahdanauAttention implements Attention {
 
   attend(query: tf.Tensor, memory: AttentionMemory): AttentionResult {
     const [batch, source, size] = memory.keys.shape;
-    const projectedQuery = tf.reshape(tf.matMul(query, this.queryWeights), [batch, 1, size]);
+    if (hasFusedKernels()) {
+      const [context, weights] = runFused('MtlabAdditiveAttention', {
+        keys: memory.keys,
+        query: tf.matMul(query, this.queryWeights),
+        energy: this.energy,
+        maskBias: memory.maskBias,
+        values: memory.values,
+      }) as tf.Tensor[];
+      return { context: context!, weights: weights! };
+    }
+    const projectedQuery = tf.reshape(tf.matMul(query, this.queryWeights), [batch!, 1, size!]);
     const hidden = tf.reshape(tf.tanh(tf.add(memory.keys, projectedQuery)), [batch * source, size]);
     const scores = tf.reshape(tf.matMul(hidden, this.energy), [batch, source]);
     return weightedContext(scores, memory);
@@ -103,6 +114,15 @@ export class LuongAttention implements Attention {
 
   attend(query: tf.Tensor, memory: AttentionMemory): AttentionResult {
     const [batch, source, size] = memory.keys.shape;
+    if (hasFusedKernels()) {
+      const [context, weights] = runFused('MtlabDotAttention', {
+        keys: memory.keys,
+        query,
+        maskBias: memory.maskBias,
+        values: memory.values,
+      }) as tf.Tensor[];
+      return { context: context!, weights: weights! };
+    }
     const scores = tf.reshape(tf.matMul(memory.keys, tf.reshape(query, [batch, size, 1])), [batch, source]);
     return weightedContext(scores, memory);
   }

@@ -69,14 +69,9 @@ export class RecurrentCell {
    */
   step(projectedInput: tf.Tensor, state: CellState, mask?: tf.Tensor): CellState {
     const hidden = tf.fused.matMul({ a: state.h, b: this.hiddenWeights, bias: this.hiddenBias });
-    let next: CellState;
-    if (this.kind === 'gru') next = { h: gruGates(projectedInput, hidden, state.h) };
-    else if (this.kind === 'lstm') next = lstmGates(projectedInput, hidden, state.c!);
-    else next = { h: rnnGates(projectedInput, hidden) };
-    if (mask === undefined) return next;
-    const keep = (fresh: tf.Tensor, old: tf.Tensor): tf.Tensor => tf.add(old, tf.mul(mask, tf.sub(fresh, old)));
-    return next.c === undefined
-      ? { h: keep(next.h, state.h) }
-      : { h: keep(next.h, state.h), c: keep(next.c, state.c!) };
+    const m = mask ?? null;
+    if (this.kind === 'gru') return { h: gruGates(projectedInput, hidden, state.h, m) };
+    if (this.kind === 'lstm') return lstmGates(projectedInput, hidden, state.h, state.c!, m);
+    return { h: rnnGates(projectedInput, hidden, state.h, m) };
   }
 }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../api.js';
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
+import { concatRows, splitRows } from './gates.js';
 import type { Parameters } from './params.js';
 
 export interface EncodedBatch {
@@ -55,15 +56,18 @@ export class Encoder {
         maskT[t * batch + b] = mask[b * time + t];
       }
     }
-    const stepMasks = tf.unstack(tf.tensor3d(maskT, [time, batch, 1]));
+    // One [batch, 1] mask per step; null where the step has no padding (nothing to keep).
+    const stepMasks = Array.from({ length: time }, (_, t) => {
+      const slice = maskT.subarray(t * batch, (t + 1) * batch);
+      return slice.every((m) => m === 1) ? undefined : tf.tensor2d(slice, [batch, 1]);
+    });
     let input: tf.Tensor = dropout.apply(tf.gather(this.embedding, tf.tensor1d(idsT, 'int32'))); // [time·batch, E]
     const finalStates: CellState[] = [];
     let outputs: tf.Tensor = input;
     this.layers.forEach((layer, l) => {
       if (l > 0) input = dropout.apply(outputs);
       const run = (cell: RecurrentCell, reverse: boolean): { outs: tf.Tensor; state: CellState } => {
-        const projected = tf.reshape(cell.projectInput('x', input, true), [time, batch, -1]);
-        const steps = tf.unstack(projected);
+        const steps = splitRows(cell.projectInput('x', input, true), time);
         const outs: tf.Tensor[] = new Array<tf.Tensor>(time);
         let state = cell.initialState(batch);
         for (let k = 0; k < time; k++) {
@@ -71,7 +75,7 @@ export class Encoder {
           state = cell.step(steps[t]!, state, stepMasks[t]);
           outs[t] = state.h;
         }
-        return { outs: tf.reshape(tf.stack(outs), [time * batch, -1]), state };
+        return { outs: concatRows(outs), state };
       };
       const fwd = run(layer.forward, false);
       if (layer.backward === null) {

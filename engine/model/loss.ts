@@ -4,6 +4,7 @@
  * averaged over real (unpadded) target tokens.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernels, runFused } from '../backend/fused-kernels.js';
 
 export function maskedCrossEntropy(
   logits: tf.Tensor,
@@ -11,6 +12,17 @@ export function maskedCrossEntropy(
   mask: Float32Array,
   labelSmoothing: number,
 ): tf.Scalar {
+  if (hasFusedKernels()) {
+    let realTokens = 0;
+    for (let i = 0; i < mask.length; i++) realTokens += mask[i]!;
+    const weights = Float32Array.from(mask, (m) => m / Math.max(1, realTokens));
+    const [loss] = runFused(
+      'MtlabSoftmaxCrossEntropy',
+      { logits, targets: tf.tensor1d(targets, 'int32'), weights: tf.tensor1d(weights) },
+      { labelSmoothing },
+    ) as tf.Tensor[];
+    return loss as tf.Scalar;
+  }
   const vocab = logits.shape[1]!;
   const logProbs = tf.logSoftmax(logits);
   const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1);

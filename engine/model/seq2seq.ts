@@ -12,6 +12,7 @@ import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';
 import { Dropout } from './dropout.js';
 import { Encoder } from './encoder.js';
+import { concatRows, splitRows } from './gates.js';
 import { maskedCrossEntropy } from './loss.js';
 import { Parameters } from './params.js';
 
@@ -79,12 +80,9 @@ export class Seq2Seq {
     const encoded = this.encode(batch, dropout);
     const memory = this.decoder.prepareMemory(encoded);
     let state = this.decoder.initialState(encoded);
-    const inputs = tf.unstack(
-      tf.reshape(this.decoder.projectTokens(timeMajor(batch.targetIn, size, targetLength), dropout), [
-        targetLength,
-        size,
-        -1,
-      ]),
+    const inputs = splitRows(
+      this.decoder.projectTokens(timeMajor(batch.targetIn, size, targetLength), dropout),
+      targetLength,
     );
     const outputs: tf.Tensor[] = [];
     const weights: tf.Tensor[] = [];
@@ -94,7 +92,7 @@ export class Seq2Seq {
       outputs.push(step.output);
       if (step.attention !== null) weights.push(step.attention);
     }
-    const stacked = dropout.apply(tf.concat(outputs, 0));
+    const stacked = dropout.apply(concatRows(outputs));
     return {
       logits: this.decoder.logits(stacked),
       attention: weights.length === 0 ? null : tf.stack(weights),
@@ -127,7 +125,7 @@ export class Seq2Seq {
       logits.push(stepLogits);
       previous = tf.tidy(() => tf.argMax(stepLogits, 1)).dataSync() as Int32Array;
     }
-    return tf.concat(logits, 0);
+    return concatRows(logits);
   }
 
   dispose(): void {

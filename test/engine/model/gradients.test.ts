@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../../engine/api.js';
+import { hasFusedKernels, setFusedKernels } from '../../../engine/backend/fused-kernels.js';
 import { useBackend } from '../../../engine/backend/select.js';
 import type { Batch } from '../../../engine/data/batch.js';
 import { Dropout } from '../../../engine/model/dropout.js';
@@ -116,5 +117,65 @@ describe('gradients match finite differences', () => {
         model.dispose();
       }
     });
+  }
+});
+
+describe('fused kernels compute what the composite ops compute', () => {
+  const paddedBatch = batch;
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const [label, overrides, smoothing] of [
+      ['gru + bahdanau', { cell: 'gru', attention: 'bahdanau' }, 0],
+      [
+        'lstm ×2 bi + luong general, input feeding',
+        { cell: 'lstm', attention: 'luong', layers: 2, bidirectional: true, inputFeeding: true },
+        0.1,
+      ],
+      ['gru + luong dot', { cell: 'gru', attention: 'luong', luongScore: 'dot' }, 0],
+      ['rnn, no attention', { cell: 'rnn' }, 0],
+    ] as [string, Partial<ModelConfig>, number][]) {
+      it(`${label} on ${backend}`, async () => {
+        await useBackend(backend);
+        const model = new Seq2Seq(config(overrides), 8, 8, 5);
+        const run = (): { loss: number; grads: Float32Array[] } => {
+          const { value, grads } = tf.variableGrads(
+            () =>
+              model.loss(paddedBatch, {
+                dropout: Dropout.none,
+                teacherForcing: 1,
+                rng: null,
+                labelSmoothing: smoothing,
+              }),
+            model.params.variables,
+          );
+          const out = {
+            loss: value.dataSync()[0]!,
+            grads: model.params.variables.map((v) => grads[v.name]!.dataSync() as Float32Array),
+          };
+          value.dispose();
+          Object.values(grads).forEach((g) => g.dispose());
+          return out;
+        };
+        try {
+          setFusedKernels(true);
+          assert.equal(hasFusedKernels(), true);
+          const fused = run();
+          setFusedKernels(false);
+          const composite = run();
+          assert.ok(Math.abs(fused.loss - composite.loss) < 1e-5, `loss ${fused.loss} vs ${composite.loss}`);
+          fused.grads.forEach((g, i) => {
+            const c = composite.grads[i]!;
+            g.forEach((v, k) =>
+              assert.ok(
+                Math.abs(v - c[k]!) <= 1e-5 + 1e-4 * Math.abs(c[k]!),
+                `${model.params.names[i]}[${k}]: ${v} vs ${c[k]}`,
+              ),
+            );
+          });
+        } finally {
+          setFusedKernels(true);
+          model.dispose();
+        }
+      });
+    }
   }
 });
