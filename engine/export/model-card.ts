@@ -44,7 +44,8 @@ function describeModel(m: BundleManifest['model']): string {
         ? 'with additive attention (Bahdanau et al. 2014)'
         : `with multiplicative attention (Luong et al. 2015, ${m.luongScore} score${m.inputFeeding ? ', input feeding' : ''})`;
   const layers = m.layers > 1 ? `${m.layers}-layer ` : '';
-  return `A ${layers}${cell} encoder-decoder${m.bidirectional ? ' with a bidirectional encoder' : ''}, ${attention}.`;
+  const article = layers === '' && cell === 'LSTM' ? 'An' : 'A';
+  return `${article} ${layers}${cell} encoder-decoder${m.bidirectional ? ' with a bidirectional encoder' : ''}, ${attention}.`;
 }
 
 function describeSource(data: BundleManifest['data']): string {
@@ -79,7 +80,8 @@ function normalizationText(n: BundleManifest['normalization']): string {
   return parts.join(', ');
 }
 
-function bleuByLengthLines(buckets: readonly LengthBucketScore[]): string[] {
+function bleuByLengthLines(all: readonly LengthBucketScore[]): string[] {
+  const buckets = all.filter((b) => b.sentences > 0);
   if (buckets.length === 0) return [];
   return [
     '',
@@ -136,7 +138,7 @@ export function modelCard(manifest: BundleManifest): string {
     '',
     ...table(
       ['Split', 'Pairs'],
-      (['train', 'valid', 'test'] as const).map((split) => [split, String(stats.pairs?.[split] ?? '?')]),
+      (['train', 'valid', 'test'] as const).map((split) => [split, String(stats.pairs[split])]),
     ),
     '',
     `Training sentences average ${number(stats.meanSourceLength, 1)} source and ${number(stats.meanTargetLength, 1)} ` +
@@ -187,7 +189,7 @@ export function modelCard(manifest: BundleManifest): string {
     '',
     '## Intended use and limits',
     '',
-    `- A model for study and comparison in mtlab, trained on ${(stats.pairs?.train ?? 0).toLocaleString('en-US')} ` +
+    `- A model for study and comparison in mtlab, trained on ${stats.pairs.train.toLocaleString('en-US')} ` +
       `sentence pairs. It translates text like its training data only: the same language pair and kind of sentence, ` +
       `normalised the same way (the loaders do this), up to about ${stats.maxSourceLength} tokens.`,
     '- Tokens outside its vocabulary become `<unk>`; names, numbers and rare words are often lost or replaced.',

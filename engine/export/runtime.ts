@@ -94,14 +94,14 @@ export async function loadBundleFromUrl(
   return readBundle(source, { prepare: () => useRuntimeBackend(options) });
 }
 
-/** Load a bundle from its files (model.json and the shards; other files are ignored), e.g. picked in a page. */
+/** Load a bundle from its files (model.json and the shards; others are ignored), e.g. an input's `FileList`. */
 export async function loadBundleFromFiles(
-  files: Iterable<BundleFile>,
+  files: Iterable<BundleFile> | ArrayLike<BundleFile>,
   options: RuntimeOptions = {},
 ): Promise<LoadedBundle> {
   const byName = new Map<string, BundleFile>();
   // A folder picker gives paths ("bundle/model.json"); the bundle's files are named by their last part.
-  for (const file of files) byName.set(file.name.split('/').pop()!, file);
+  for (const file of Array.from(files)) byName.set(file.name.split('/').pop()!, file);
   const source: BundleSource = {
     describe: (file) => (file === '' ? 'the chosen files' : file),
     async read(file) {

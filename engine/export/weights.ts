@@ -10,7 +10,8 @@ import type { ParameterBlob } from '../model/params.js';
 import { SHARD_BYTES, type WeightFile, type WeightsGroup } from './format.js';
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  // A copy (at most one 4 MB shard) gives Web Crypto the plain ArrayBuffer-backed view its types ask for.
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -43,13 +43,20 @@ export function addEngFra(store: Store, name = 'engfra-bpe'): void {
   });
 }
 
-export async function trainTinyRun(store: Store, config: RunConfig, name = 'tiny'): Promise<number> {
-  const runId = store.createRun({ name, config, experimentId: null, totalSteps: 0 });
+export async function trainTinyRun(
+  store: Store,
+  config: RunConfig,
+  name = 'tiny',
+  experimentId: number | null = null,
+): Promise<number> {
+  const runId = store.createRun({ name, config, experimentId, totalSteps: 0 });
   const trainer = await Trainer.open(store, runId);
   try {
     await trainer.run();
   } finally {
     trainer.dispose();
   }
+  // What the run queue does after training in a worker.
+  store.setRunStatus(runId, 'finished');
   return runId;
 }
