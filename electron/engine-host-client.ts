@@ -25,18 +25,26 @@ export interface UtilityProcessModule {
 
 export type HostLauncher = (storePath: string) => HostProcess;
 
-/** Starts `hostScript` in a utility process on a store: `--db PATH`, the environment of this process plus `env`. */
+/**
+ * Starts `hostScript` in a utility process on a store: `--db PATH`, and the environment of this process with `env`
+ * applied (an undefined value removes a variable).
+ */
 export function utilityHostLauncher(
   utilityProcess: UtilityProcessModule,
   hostScript: string,
   env: Record<string, string | undefined> = {},
 ): HostLauncher {
-  return (storePath) =>
-    utilityProcess.fork(hostScript, ['--db', storePath], {
+  return (storePath) => {
+    const merged: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...process.env, ...env })) {
+      if (value !== undefined) merged[name] = value;
+    }
+    return utilityProcess.fork(hostScript, ['--db', storePath], {
       serviceName: 'mtlab engine',
       stdio: 'inherit',
-      env: { ...process.env, ...env },
+      env: merged,
     });
+  };
 }
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'failed' | 'stopping';

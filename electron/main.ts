@@ -39,21 +39,23 @@ const developer = !app.isPackaged || process.env.MTLAB_DEVTOOLS === '1';
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
-let window: BrowserWindow | null = null;
+let appWindow: BrowserWindow | null = null;
 let quitting = false;
 const crashTimes: number[] = [];
 
-const hostEnv: Record<string, string> = {};
-if (!app.isPackaged) {
-  const sqlite = process.env.MTLAB_ELECTRON_SQLITE || findElectronSqlite(repoRoot, process.versions.electron);
-  if (sqlite) hostEnv.MTLAB_ELECTRON_SQLITE = sqlite;
-}
+// From a checkout, the engine's processes load better-sqlite3 built for Electron (electron/sqlite-redirect.ts); an
+// installed app's node_modules are built for Electron already.
+const hostEnv: Record<string, string | undefined> = {
+  MTLAB_ELECTRON_SQLITE: app.isPackaged
+    ? undefined
+    : process.env.MTLAB_ELECTRON_SQLITE || (findElectronSqlite(repoRoot, process.versions.electron) ?? undefined),
+};
 
 const engine = new EngineHostClient({
   launch: utilityHostLauncher(utilityProcess, path.join(here, 'engine-host.js'), hostEnv),
   onUnexpectedExit: (code, storePath) => void recoverEngine(code, storePath),
 });
-engine.onEvent((event, payload) => sendLabEvent(window?.webContents ?? null, event, payload));
+engine.onEvent((event, payload) => sendLabEvent(appWindow?.webContents ?? null, event, payload));
 
 function errorText(error: unknown): string {
   const shape = error as Partial<LabErrorShape> | null;
@@ -62,22 +64,22 @@ function errorText(error: unknown): string {
 
 async function messageBox(options: MessageBoxOptions): Promise<number> {
   const result =
-    window !== null && !window.isDestroyed()
-      ? await dialog.showMessageBox(window, options)
+    appWindow !== null && !appWindow.isDestroyed()
+      ? await dialog.showMessageBox(appWindow, options)
       : await dialog.showMessageBox(options);
   return result.response;
 }
 
 function updateTitle(): void {
-  if (window === null || window.isDestroyed()) return;
+  if (appWindow === null || appWindow.isDestroyed()) return;
   const store = engine.storePath;
-  window.setTitle(store === null ? 'mtlab' : `mtlab — ${path.basename(store)} (${path.dirname(store)})`);
+  appWindow.setTitle(store === null ? 'mtlab' : `mtlab — ${path.basename(store)} (${path.dirname(store)})`);
 }
 
 /** Every view reloads what it shows (after the engine restarted). */
 function announceStoreChanged(): void {
   for (const what of ['datasets', 'experiments', 'runs'] as const) {
-    sendLabEvent(window?.webContents ?? null, 'store:changed', { what });
+    sendLabEvent(appWindow?.webContents ?? null, 'store:changed', { what });
   }
 }
 
@@ -147,7 +149,7 @@ async function switchStore(storePath: string): Promise<void> {
     await engine.restart(previous).catch(() => {});
   }
   updateTitle();
-  window?.webContents.reload();
+  appWindow?.webContents.reload();
 }
 
 async function openStore(): Promise<void> {
@@ -159,7 +161,8 @@ async function openStore(): Promise<void> {
       { name: 'All files', extensions: ['*'] },
     ],
   };
-  const result = window === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(window, options);
+  const result =
+    appWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(appWindow, options);
   if (!result.canceled && result.filePaths[0] !== undefined) await switchStore(result.filePaths[0]);
   else if (engine.state === 'failed') await offerAnotherStore(engine.storePath ?? '', engine.error);
 }
@@ -171,7 +174,8 @@ async function newStore(): Promise<void> {
     buttonLabel: 'Create',
     filters: [{ name: 'Experiment stores', extensions: ['db'] }],
   };
-  const result = window === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(window, options);
+  const result =
+    appWindow === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(appWindow, options);
   if (result.canceled || result.filePath === undefined) {
     if (engine.state === 'failed') await offerAnotherStore(engine.storePath ?? '', engine.error);
     return;
@@ -268,10 +272,10 @@ function createWindow(): BrowserWindow {
   // The window's title names the store; the page's own title would hide it.
   created.on('page-title-updated', (event) => event.preventDefault());
   created.on('closed', () => {
-    if (window === created) window = null;
+    if (appWindow === created) appWindow = null;
   });
   void created.loadURL(APP_ENTRY_URL);
-  window = created;
+  appWindow = created;
   updateTitle();
   return created;
 }
@@ -282,7 +286,11 @@ app.on('before-quit', (event) => {
   if (quitting) return;
   event.preventDefault();
   void (async () => {
-    if (!(await confirmStopRuns('Quit', 'Quitting stops them.'))) return;
+    if (!(await confirmStopRuns('Quit', 'Quitting stops them.'))) {
+      // Closing the last window asked to quit: staying means showing a window again.
+      if (appWindow === null) createWindow();
+      return;
+    }
     quitting = true;
     await engine.stop();
     app.quit();
@@ -295,60 +303,69 @@ app.on('window-all-closed', () => {
 });
 
 app.on('activate', () => {
-  if (window === null && app.isReady()) createWindow();
+  if (appWindow === null && app.isReady()) createWindow();
 });
 
-app.whenReady().then(async () => {
-  const appSession = session.defaultSession;
-  appSession.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
-  // The app asks for nothing but writing to the clipboard ("copy config").
-  appSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
-    callback(permission === 'clipboard-sanitized-write' && isAppUrl(details.requestingUrl)),
-  );
-  appSession.setPermissionCheckHandler(
-    (_contents, permission, origin) => permission === 'clipboard-sanitized-write' && isAppUrl(origin),
-  );
+app
+  .whenReady()
+  .then(async () => {
+    const appSession = session.defaultSession;
+    appSession.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request, rendererDir));
+    // The app asks for nothing but writing to the clipboard ("copy config").
+    appSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+      callback(permission === 'clipboard-sanitized-write' && isAppUrl(details.requestingUrl)),
+    );
+    appSession.setPermissionCheckHandler(
+      (_contents, permission, origin) => permission === 'clipboard-sanitized-write' && isAppUrl(origin),
+    );
 
-  registerMainIpc({
-    ipcMain,
-    lab: engine,
-    appWebContentsId: () => (window === null || window.isDestroyed() ? null : window.webContents.id),
-    desktop: {
-      revealPath: (file) => shell.showItemInFolder(file),
-      chooseFolder: async (title) => {
-        const options: Electron.OpenDialogOptions = {
-          title: title ?? 'Choose a folder',
-          properties: ['openDirectory', 'createDirectory'],
-        };
-        const result =
-          window === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(window, options);
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
-    },
-  });
-
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      menuTemplate(
-        {
-          openStore: () => void openStore(),
-          newStore: () => void newStore(),
-          revealStore,
-          about: () => void showAbout(),
+    registerMainIpc({
+      ipcMain,
+      lab: engine,
+      appWebContentsId: () => (appWindow === null || appWindow.isDestroyed() ? null : appWindow.webContents.id),
+      desktop: {
+        revealPath: (file) => shell.showItemInFolder(file),
+        chooseFolder: async (title) => {
+          const options: Electron.OpenDialogOptions = {
+            title: title ?? 'Choose a folder',
+            properties: ['openDirectory', 'createDirectory'],
+          };
+          const result =
+            appWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(appWindow, options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
         },
-        { isMac, developer },
-      ),
-    ),
-  );
+      },
+    });
 
-  const storePath = desktopStorePath({
-    argv: process.argv.slice(1),
-    env: process.env,
-    isPackaged: app.isPackaged,
-    userDataDir: app.getPath('userData'),
-    cwd: process.cwd(),
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate(
+          {
+            openStore: () => void openStore(),
+            newStore: () => void newStore(),
+            revealStore,
+            about: () => void showAbout(),
+          },
+          { isMac, developer },
+        ),
+      ),
+    );
+
+    const storePath = desktopStorePath({
+      argv: process.argv.slice(1),
+      env: process.env,
+      isPackaged: app.isPackaged,
+      userDataDir: app.getPath('userData'),
+      cwd: process.cwd(),
+    });
+    // The window loads while the engine opens the store: calls made meanwhile wait for it.
+    createWindow();
+    await startEngine(storePath);
+  })
+  .catch((error: unknown) => {
+    dialog.showErrorBox(
+      'mtlab could not start',
+      error instanceof Error ? (error.stack ?? error.message) : String(error),
+    );
+    app.exit(1);
   });
-  // The window loads while the engine opens the store: calls made meanwhile wait for it.
-  createWindow();
-  await startEngine(storePath);
-});

@@ -37,7 +37,10 @@ async function desktopApp() {
     port.postMessage({ type: 'ready', storePath: STORE });
   });
   const engine = new EngineHostClient({
-    launch: utilityHostLauncher(utilityProcess, '/app/dist/electron/engine-host.js', { MTLAB_TEST: '1' }),
+    launch: utilityHostLauncher(utilityProcess, '/app/dist/electron/engine-host.js', {
+      MTLAB_TEST: '1',
+      MTLAB_ELECTRON_SQLITE: undefined,
+    }),
   });
   engine.onEvent((event, payload) => sendLabEvent(ipc.webContents, event, payload));
   const revealed: string[] = [];
@@ -80,6 +83,8 @@ describe('desktop bridge: preload → main → engine host', () => {
     assert.deepEqual(forks[0]!.args, ['--db', STORE]);
     assert.equal(forks[0]!.options?.serviceName, 'mtlab engine');
     assert.equal(forks[0]!.options?.env?.MTLAB_TEST, '1');
+    assert.ok(!('MTLAB_ELECTRON_SQLITE' in forks[0]!.options!.env!), 'an undefined value removes the variable');
+    assert.equal(forks[0]!.options?.env?.PATH, process.env.PATH);
     assert.equal(engine.state, 'ready');
   });
 
