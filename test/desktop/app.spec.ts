@@ -132,7 +132,8 @@ test.describe('desktop app', () => {
       const partial = {
         data: { dataset: 'toy' },
         model: { cell: 'gru', attention: 'bahdanau', embeddingSize: 16, hiddenSize: 16, attentionSize: 16 },
-        train: { steps: 400, batchSize: 16, validateEvery: 100 },
+        // More steps than the test waits for: it watches the run progress, then cancels it.
+        train: { steps: 20_000, batchSize: 16, validateEvery: 200 },
       };
       const { config, issues } = await lab.validateConfig({ config: partial });
       if (config === null) throw new Error(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
