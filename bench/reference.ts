@@ -10,7 +10,7 @@ import { EOS_ID, SOS_ID } from '../engine/data/vocab.js';
 import { Dropout } from '../engine/model/dropout.js';
 import { Seq2Seq } from '../engine/model/seq2seq.js';
 import { Rng } from '../engine/random.js';
-import { clipByGlobalNorm, createOptimizer } from '../engine/train/optimizer.js';
+import { clipScale, createOptimizer, globalNorm } from '../engine/train/optimizer.js';
 
 export const REFERENCE = { vocab: 2000, batch: 64, length: 10, embedding: 128, hidden: 256 } as const;
 
@@ -28,7 +28,12 @@ export const REFERENCE_MODEL: ModelConfig = {
 };
 
 /** A full batch of random ids (4..vocab-1), no padding. */
-export function randomBatch(seed: number, size = REFERENCE.batch, length = REFERENCE.length, vocab = REFERENCE.vocab): Batch {
+export function randomBatch(
+  seed: number,
+  size = REFERENCE.batch,
+  length = REFERENCE.length,
+  vocab = REFERENCE.vocab,
+): Batch {
   const rng = new Rng(seed);
   const token = (): number => 4 + rng.int(vocab - 4);
   const source = Int32Array.from({ length: size * length }, token);
@@ -76,11 +81,8 @@ export function referenceTrainer(seed = 1, model: ModelConfig = REFERENCE_MODEL)
           () => seq2seq.loss(batch, { dropout: Dropout.none, teacherForcing: 1, rng: null, labelSmoothing: 0 }),
           variables,
         );
-        const clipped = clipByGlobalNorm(
-          variables.map((v) => grads[v.name]!),
-          1,
-        );
-        optimizer.apply(variables, clipped.gradients, 1e-3);
+        const ordered = variables.map((v) => grads[v.name]!);
+        optimizer.apply(variables, ordered, 1e-3, clipScale(globalNorm(ordered), 1));
         return value.dataSync()[0]!;
       });
     },

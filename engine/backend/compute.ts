@@ -8,6 +8,26 @@
  */
 
 export interface Compute {
+  /** Σ x² over the first n values. */
+  sumOfSquares(x: Float32Array, n: number): number;
+  /**
+   * One Adam update in place (PyTorch's rule) with the gradient scaled by `gradScale` (clipping):
+   * m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − (lr / c1) · m / (√v / √c2 + ε), c1 = 1−β1ᵗ, c2 = 1−β2ᵗ.
+   */
+  adamStep(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    correction1: number,
+    correction2: number,
+    gradScale: number,
+  ): void;
   /** GRU gates: x = W_ih x + b_ih, g = W_hh h + b_hh ([batch, 3·hidden], r z n); cache = r, z, n, g_n. */
   gruForward(
     x: Float32Array,
@@ -157,6 +177,25 @@ function softmaxInPlace(e: Float32Array, offset: number, length: number): void {
 }
 
 export const jsCompute: Compute = {
+  sumOfSquares(x, n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += x[i] * x[i];
+    return sum;
+  },
+
+  adamStep(param, grad, m, v, n, learningRate, beta1, beta2, epsilon, correction1, correction2, gradScale) {
+    const stepSize = learningRate / correction1;
+    const root2 = Math.sqrt(correction2);
+    for (let i = 0; i < n; i++) {
+      const g = grad[i] * gradScale;
+      const mi = beta1 * m[i] + (1 - beta1) * g;
+      const vi = beta2 * v[i] + (1 - beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      param[i] -= (stepSize * mi) / (Math.sqrt(vi) / root2 + epsilon);
+    }
+  },
+
   gruForward(x, g, h, mask, out, cache, batch, hidden) {
     for (let b = 0; b < batch; b++) {
       const xo = b * 3 * hidden;

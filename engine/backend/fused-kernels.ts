@@ -452,6 +452,41 @@ export function registerFusedKernels(): void {
   });
 }
 
+/** The arithmetic in use (JavaScript or native). */
+export function activeCompute(): Compute {
+  return compute;
+}
+
+/**
+ * The memory of a float32 tensor on the active backend, to update in place (optimisers), or null where that is not
+ * possible (another backend, or memory shared with another tensor).
+ */
+export function writableView(tensor: tf.Tensor): Float32Array | null {
+  if (!enabled || tensor.dtype !== 'float32') return null;
+  const name = tf.getBackend();
+  const backend = tf.backend() as unknown;
+  if (name === 'wasm') {
+    const wasm = backend as WasmBackendLike & { refCount(dataId: object): number };
+    if (wasm.refCount(tensor.dataId) !== 1) return null;
+    return wasm.typedArrayFromHeap(tensor) as Float32Array;
+  }
+  if (name === 'cpu') {
+    const cpu = backend as CpuBackendLike & { refCount(dataId: object): number };
+    if (cpu.refCount(tensor.dataId) !== 1) return null;
+    return cpu.data.get(tensor.dataId).values as Float32Array;
+  }
+  return null;
+}
+
+/** Read-only view of a float32 tensor's memory on wasm or cpu (null elsewhere). */
+export function readableView(tensor: tf.Tensor): Float32Array | null {
+  if (!enabled || tensor.dtype !== 'float32') return null;
+  const name = tf.getBackend();
+  if (name === 'wasm') return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(tensor) as Float32Array;
+  if (name === 'cpu') return (tf.backend() as unknown as CpuBackendLike).data.get(tensor.dataId).values as Float32Array;
+  return null;
+}
+
 /** Whether the active backend runs mtlab's fused kernels. */
 export function hasFusedKernels(): boolean {
   return enabled && tf.getKernel('MtlabGruCell', tf.getBackend()) !== undefined;

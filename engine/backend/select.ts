@@ -45,6 +45,8 @@ let kernelsRegistered = false;
 function registerKernels(): void {
   if (kernelsRegistered) return;
   kernelsRegistered = true;
+  // Production mode: no debug checks, and no banner urging tfjs-node when the cpu backend is used on purpose.
+  tf.enableProdMode();
   registerWasmKernels();
   registerFusedKernels();
 }

@@ -6,6 +6,7 @@
  *   sgd:  b ← μ b + g;  θ ← θ − lr · b     (μ = 0: plain SGD)
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { activeCompute, readableView, writableView } from '../backend/fused-kernels.js';
 
 export interface OptimizerState {
   kind: 'adam' | 'sgd';
@@ -16,8 +17,13 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly kind: 'adam' | 'sgd';
-  /** Apply one update with the given gradients (same order as the variables). */
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void;
+  /** Apply one update with the given gradients (same order as the variables), each scaled by `gradScale`. */
+  apply(
+    variables: readonly tf.Variable[],
+    gradients: readonly tf.Tensor[],
+    learningRate: number,
+    gradScale?: number,
+  ): void;
   state(): OptimizerState;
   load(state: OptimizerState): void;
   dispose(): void;
@@ -36,19 +42,20 @@ export class Adam implements Optimizer {
     private readonly epsilon = 1e-8,
   ) {
     for (const variable of variables) {
-      this.m.push(tf.variable(tf.zerosLike(variable), false));
-      this.v.push(tf.variable(tf.zerosLike(variable), false));
+      this.m.push(zeroSlot(variable));
+      this.v.push(zeroSlot(variable));
     }
   }
 
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void {
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number, gradScale = 1): void {
     this.t += 1;
+    if (this.applyInPlace(variables, gradients, learningRate, gradScale)) return;
     const correction1 = 1 - this.beta1 ** this.t;
     const correction2 = Math.sqrt(1 - this.beta2 ** this.t);
     const stepSize = learningRate / correction1;
     tf.tidy(() => {
       variables.forEach((variable, i) => {
-        const g = gradients[i]!;
+        const g = gradScale === 1 ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
         const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         this.m[i]!.assign(m);
@@ -57,6 +64,42 @@ export class Adam implements Optimizer {
         variable.assign(tf.sub(variable, tf.mul(tf.div(m, denominator), stepSize)));
       });
     });
+  }
+
+  /** The fused update on the backend's memory (wasm, cpu): one pass per parameter instead of a dozen ops. */
+  private applyInPlace(
+    variables: readonly tf.Variable[],
+    gradients: readonly tf.Tensor[],
+    learningRate: number,
+    gradScale: number,
+  ): boolean {
+    const views = variables.map((variable, i) => ({
+      param: writableView(variable),
+      grad: readableView(gradients[i]!),
+      m: writableView(this.m[i]!),
+      v: writableView(this.v[i]!),
+    }));
+    if (views.some((v) => v.param === null || v.grad === null || v.m === null || v.v === null)) return false;
+    const compute = activeCompute();
+    const correction1 = 1 - this.beta1 ** this.t;
+    const correction2 = 1 - this.beta2 ** this.t;
+    for (const view of views) {
+      compute.adamStep(
+        view.param!,
+        view.grad!,
+        view.m!,
+        view.v!,
+        view.param!.length,
+        learningRate,
+        this.beta1,
+        this.beta2,
+        this.epsilon,
+        correction1,
+        correction2,
+        gradScale,
+      );
+    }
+    return true;
   }
 
   state(): OptimizerState {
@@ -91,14 +134,14 @@ export class Sgd implements Optimizer {
     variables: readonly tf.Variable[],
     private readonly momentum = 0,
   ) {
-    if (momentum > 0) for (const variable of variables) this.buffers.push(tf.variable(tf.zerosLike(variable), false));
+    if (momentum > 0) for (const variable of variables) this.buffers.push(zeroSlot(variable));
   }
 
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number): void {
+  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number, gradScale = 1): void {
     this.t += 1;
     tf.tidy(() => {
       variables.forEach((variable, i) => {
-        let direction = gradients[i]!;
+        let direction = gradScale === 1 ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
         if (this.momentum > 0) {
           const buffer = this.t === 1 ? direction : tf.add(tf.mul(this.buffers[i]!, this.momentum), direction);
           this.buffers[i]!.assign(buffer);
@@ -125,6 +168,14 @@ export class Sgd implements Optimizer {
   }
 }
 
+/** A zero-filled, non-trainable variable shaped like `like`, owning its memory alone. */
+function zeroSlot(like: tf.Variable): tf.Variable {
+  const zeros = tf.zerosLike(like);
+  const slot = tf.variable(zeros, false);
+  zeros.dispose();
+  return slot;
+}
+
 function assignValues(variable: tf.Variable, values: Float32Array): void {
   if (values.length !== variable.size) throw new Error('optimizer state has the wrong size');
   const t = tf.tensor(values, variable.shape, 'float32');
@@ -136,18 +187,23 @@ export function createOptimizer(kind: 'adam' | 'sgd', variables: readonly tf.Var
   return kind === 'adam' ? new Adam(variables) : new Sgd(variables, momentum);
 }
 
-/**
- * Scale gradients so their global L2 norm is at most `maxNorm` (0 = no clipping). Returns the new gradients and
- * the norm before clipping.
- */
-export function clipByGlobalNorm(
-  gradients: readonly tf.Tensor[],
-  maxNorm: number,
-): { gradients: tf.Tensor[]; norm: number } {
+/** The global L2 norm of the gradients (read from backend memory where possible). */
+export function globalNorm(gradients: readonly tf.Tensor[]): number {
+  const views = gradients.map(readableView);
+  if (views.every((v) => v !== null)) {
+    const compute = activeCompute();
+    let sum = 0;
+    for (const v of views) sum += compute.sumOfSquares(v!, v!.length);
+    return Math.sqrt(sum);
+  }
   const squared = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.square(g)))));
   const norm = Math.sqrt(squared.dataSync()[0]!);
   squared.dispose();
-  if (maxNorm <= 0 || norm <= maxNorm || !Number.isFinite(norm)) return { gradients: [...gradients], norm };
-  const scale = maxNorm / (norm + 1e-6);
-  return { gradients: gradients.map((g) => tf.mul(g, scale)), norm };
+  return norm;
+}
+
+/** The factor that brings the global norm down to `maxNorm` (PyTorch's clip_grad_norm_), 1 when it is below. */
+export function clipScale(norm: number, maxNorm: number): number {
+  if (maxNorm <= 0 || !Number.isFinite(norm) || norm <= maxNorm) return 1;
+  return maxNorm / (norm + 1e-6);
 }

@@ -20,7 +20,7 @@ import { Rng } from '../random.js';
 import type { MetricPoint, Store } from '../store/store.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type TrainerState } from './checkpoint.js';
 import { attentionLabels, evaluate, pickSamples } from './evaluate.js';
-import { clipByGlobalNorm, createOptimizer, type Optimizer } from './optimizer.js';
+import { clipScale, createOptimizer, globalNorm, type Optimizer } from './optimizer.js';
 import { LearningRate, teacherForcingRatio } from './schedule.js';
 
 export interface ProgressReport {
@@ -214,9 +214,9 @@ export class Trainer {
         variables,
       );
       const ordered = variables.map((v) => grads[v.name]!);
-      const clipped = clipByGlobalNorm(ordered, train.clipNorm);
-      this.optimizer.apply(variables, clipped.gradients, learningRate);
-      return { loss: value.dataSync()[0]!, gradNorm: clipped.norm };
+      const norm = globalNorm(ordered);
+      this.optimizer.apply(variables, ordered, learningRate, clipScale(norm, train.clipNorm));
+      return { loss: value.dataSync()[0]!, gradNorm: norm };
     });
   }
 
