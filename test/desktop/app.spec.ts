@@ -54,6 +54,8 @@ test.describe('desktop app', () => {
   let dir: string;
 
   test.beforeAll(async () => {
+    // The first run may compile better-sqlite3 for Electron (a minute or two where no prebuilt binary downloads).
+    test.setTimeout(10 * 60_000);
     dir = mkdtempSync(path.join(os.tmpdir(), 'mtlab-desktop-'));
     // better-sqlite3 built for Electron (built once into .cache/; node_modules holds the Node build).
     const sqlite = execFileSync(process.execPath, [path.join(repoRoot, 'build', 'electron-native.mjs')], {
