@@ -1,7 +1,7 @@
 /** The desktop shell's pieces that need no Electron: app:// serving, store choice, About text, menu, sqlite redirect. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -92,6 +92,35 @@ describe('app window', () => {
     assert.equal(preferences.webviewTag, false);
     assert.equal(preferences.devTools, false);
     assert.equal(appWebPreferences('/p', true).devTools, true);
+  });
+});
+
+describe('main process', () => {
+  /** Every module the built main process loads, following its static imports. */
+  function importGraph(entry: string): string[] {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(
+        /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]/g,
+      )) {
+        const specifier = (match[1] ?? match[2])!;
+        if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+        else seen.add(specifier);
+      }
+    };
+    visit(entry);
+    return [...seen].map((f) => (path.isAbsolute(f) ? path.relative(path.join(repoRoot, 'dist'), f) : f));
+  }
+
+  it('loads neither the store nor TensorFlow.js: the engine host does', () => {
+    const graph = importGraph(path.join(repoRoot, 'dist', 'electron', 'main.js'));
+    assert.ok(graph.includes('electron'));
+    const engine = graph.filter((m) => m.startsWith('engine'));
+    assert.deepEqual(engine.sort(), ['engine/api.js', 'engine/serve/static.js']);
+    assert.ok(!graph.some((m) => m === 'better-sqlite3' || m.startsWith('@tensorflow/')), graph.join(', '));
   });
 });
 
