@@ -11,7 +11,8 @@ export interface Compute {
   /** Σ x² over the first n values. */
   sumOfSquares(x: Float32Array, n: number): number;
   /**
-   * One Adam update in place (PyTorch's rule) with the gradient scaled by `gradScale` (clipping):
+   * One Adam update (PyTorch's rule) with the gradient scaled by `gradScale` (clipping), into new arrays (which may
+   * be the input arrays themselves):
    * m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  θ ← θ − (lr / c1) · m / (√v / √c2 + ε), c1 = 1−β1ᵗ, c2 = 1−β2ᵗ.
    */
   adamStep(
@@ -19,6 +20,9 @@ export interface Compute {
     grad: Float32Array,
     m: Float32Array,
     v: Float32Array,
+    paramOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
     n: number,
     learningRate: number,
     beta1: number,
@@ -183,16 +187,32 @@ export const jsCompute: Compute = {
     return sum;
   },
 
-  adamStep(param, grad, m, v, n, learningRate, beta1, beta2, epsilon, correction1, correction2, gradScale) {
+  adamStep(
+    param,
+    grad,
+    m,
+    v,
+    paramOut,
+    mOut,
+    vOut,
+    n,
+    learningRate,
+    beta1,
+    beta2,
+    epsilon,
+    correction1,
+    correction2,
+    gradScale,
+  ) {
     const stepSize = learningRate / correction1;
     const root2 = Math.sqrt(correction2);
     for (let i = 0; i < n; i++) {
       const g = grad[i] * gradScale;
       const mi = beta1 * m[i] + (1 - beta1) * g;
       const vi = beta2 * v[i] + (1 - beta2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      param[i] -= (stepSize * mi) / (Math.sqrt(vi) / root2 + epsilon);
+      mOut[i] = mi;
+      vOut[i] = vi;
+      paramOut[i] = param[i] - (stepSize * mi) / (Math.sqrt(vi) / root2 + epsilon);
     }
   },
 

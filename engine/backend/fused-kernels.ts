@@ -256,6 +256,32 @@ const KERNELS: Record<string, FusedKernel> = {
         vi!.shape[2]!,
       ),
   },
+  MtlabAdam: {
+    inputs: ['param', 'grad', 'm', 'v'],
+    outputs: ({ param }) => [
+      { shape: dims(param!), dtype: F },
+      { shape: dims(param!), dtype: F },
+      { shape: dims(param!), dtype: F },
+    ],
+    run: ([param, grad, m, v], [paramOut, mOut, vOut], { param: pi }, a) =>
+      compute.adamStep(
+        f32(param!),
+        f32(grad!),
+        f32(m!),
+        f32(v!),
+        f32(paramOut!),
+        f32(mOut!),
+        f32(vOut!),
+        pi!.shape.reduce((x, y) => x * y, 1),
+        a.learningRate!,
+        a.beta1!,
+        a.beta2!,
+        a.epsilon!,
+        a.correction1!,
+        a.correction2!,
+        a.gradScale!,
+      ),
+  },
   MtlabDotAttentionGrad: {
     inputs: ['dcontext', 'dweights', 'weights', 'keys', 'query', 'values'],
     outputs: ({ keys, query, values }) => [
@@ -457,27 +483,6 @@ export function activeCompute(): Compute {
   return compute;
 }
 
-/**
- * The memory of a float32 tensor on the active backend, to update in place (optimisers), or null where that is not
- * possible (another backend, or memory shared with another tensor).
- */
-export function writableView(tensor: tf.Tensor): Float32Array | null {
-  if (!enabled || tensor.dtype !== 'float32') return null;
-  const name = tf.getBackend();
-  const backend = tf.backend() as unknown;
-  if (name === 'wasm') {
-    const wasm = backend as WasmBackendLike & { refCount(dataId: object): number };
-    if (wasm.refCount(tensor.dataId) !== 1) return null;
-    return wasm.typedArrayFromHeap(tensor) as Float32Array;
-  }
-  if (name === 'cpu') {
-    const cpu = backend as CpuBackendLike & { refCount(dataId: object): number };
-    if (cpu.refCount(tensor.dataId) !== 1) return null;
-    return cpu.data.get(tensor.dataId).values as Float32Array;
-  }
-  return null;
-}
-
 /** Read-only view of a float32 tensor's memory on wasm or cpu (null elsewhere). */
 export function readableView(tensor: tf.Tensor): Float32Array | null {
   if (!enabled || tensor.dtype !== 'float32') return null;
@@ -485,6 +490,29 @@ export function readableView(tensor: tf.Tensor): Float32Array | null {
   if (name === 'wasm') return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(tensor) as Float32Array;
   if (name === 'cpu') return (tf.backend() as unknown as CpuBackendLike).data.get(tensor.dataId).values as Float32Array;
   return null;
+}
+
+/**
+ * One Adam update as a kernel: new parameter, m and v tensors (never in place: the wasm backend caches packed
+ * matMul weights by tensor, so a parameter must get new memory when it changes). Null where there is no kernel.
+ */
+export function fusedAdam(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  attrs: {
+    learningRate: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    correction1: number;
+    correction2: number;
+    gradScale: number;
+  },
+): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (!hasFusedKernels()) return null;
+  return runFused('MtlabAdam', { param, grad, m, v }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
 /** Whether the active backend runs mtlab's fused kernels. */

@@ -54,7 +54,11 @@ function candidate(loaded: LoadedModel, h: Hypothesis): Translation['candidates'
   const attention: number[] = [];
   for (const row of h.attention) attention.push(...row);
   return {
-    tokens: [...tokens.map((t) => loaded.tokenizers.target.display(t)), ...(h.finished ? [EOS] : [])],
+    // One token per attention row, even the specials an undertrained model may emit.
+    tokens: [
+      ...h.tokens.map((id) => loaded.tokenizers.target.display(loaded.vocabularies.target.token(id))),
+      ...(h.finished ? [EOS] : []),
+    ],
     text: loaded.tokenizers.target.detokenize(tokens),
     score: h.score,
     logProb: h.logProb,

@@ -190,7 +190,8 @@ export function attentionLabels(
   // The source as written (an out-of-vocabulary word shows as itself, not as <unk>).
   const written = tokenizer.source.tokenize(data.text[split][pair.index]!.source);
   const source = [...written.map((t) => tokenizer.source.display(t)), EOS];
-  const target = data.vocabularies.target.decode(hypothesis.tokens).map((t) => tokenizer.target.display(t));
+  // One label per output step (an untrained model may emit <pad> or <sos>; they keep their row).
+  const target = hypothesis.tokens.map((id) => tokenizer.target.display(data.vocabularies.target.token(id)));
   if (hypothesis.finished) target.push(EOS);
   return { source, target };
 }

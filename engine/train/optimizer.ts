@@ -6,7 +6,7 @@
  *   sgd:  b ← μ b + g;  θ ← θ − lr · b     (μ = 0: plain SGD)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { activeCompute, readableView, writableView } from '../backend/fused-kernels.js';
+import { activeCompute, fusedAdam, readableView } from '../backend/fused-kernels.js';
 
 export interface OptimizerState {
   kind: 'adam' | 'sgd';
@@ -49,7 +49,7 @@ export class Adam implements Optimizer {
 
   apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number, gradScale = 1): void {
     this.t += 1;
-    if (this.applyInPlace(variables, gradients, learningRate, gradScale)) return;
+    if (this.applyFused(variables, gradients, learningRate, gradScale)) return;
     const correction1 = 1 - this.beta1 ** this.t;
     const correction2 = Math.sqrt(1 - this.beta2 ** this.t);
     const stepSize = learningRate / correction1;
@@ -66,38 +66,32 @@ export class Adam implements Optimizer {
     });
   }
 
-  /** The fused update on the backend's memory (wasm, cpu): one pass per parameter instead of a dozen ops. */
-  private applyInPlace(
+  /** The fused update (wasm, cpu): one kernel per parameter instead of a dozen ops. */
+  private applyFused(
     variables: readonly tf.Variable[],
     gradients: readonly tf.Tensor[],
     learningRate: number,
     gradScale: number,
   ): boolean {
-    const views = variables.map((variable, i) => ({
-      param: writableView(variable),
-      grad: readableView(gradients[i]!),
-      m: writableView(this.m[i]!),
-      v: writableView(this.v[i]!),
-    }));
-    if (views.some((v) => v.param === null || v.grad === null || v.m === null || v.v === null)) return false;
-    const compute = activeCompute();
-    const correction1 = 1 - this.beta1 ** this.t;
-    const correction2 = 1 - this.beta2 ** this.t;
-    for (const view of views) {
-      compute.adamStep(
-        view.param!,
-        view.grad!,
-        view.m!,
-        view.v!,
-        view.param!.length,
-        learningRate,
-        this.beta1,
-        this.beta2,
-        this.epsilon,
-        correction1,
-        correction2,
-        gradScale,
-      );
+    const attrs = {
+      learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      correction1: 1 - this.beta1 ** this.t,
+      correction2: 1 - this.beta2 ** this.t,
+      gradScale,
+    };
+    for (let i = 0; i < variables.length; i++) {
+      const updated = fusedAdam(variables[i]!, gradients[i]!, this.m[i]!, this.v[i]!, attrs);
+      if (updated === null) return false;
+      const [param, m, v] = updated;
+      variables[i]!.assign(param);
+      this.m[i]!.assign(m);
+      this.v[i]!.assign(v);
+      param.dispose();
+      m.dispose();
+      v.dispose();
     }
     return true;
   }
