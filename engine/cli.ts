@@ -1,4 +1,5 @@
 import { LabError } from './errors.js';
+import { benchCommands } from './cli/bench.js';
 import { type Command, type CommandContext, parseCommandArgs, UsageError, writeLine } from './cli/command.js';
 import { dataCommands } from './cli/data.js';
 import { exportCommands } from './cli/export.js';
@@ -12,6 +13,7 @@ import { MTLAB_VERSION } from './version.js';
 export const COMMANDS: Command[] = [
   ...storeCommands,
   ...runCommands,
+  ...benchCommands,
   ...serveCommands,
   ...scoreCommands,
   ...dataCommands,

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench` / `mtlab bench`: how fast mtlab trains and decodes against PyTorch on this machine, and how the
+ * experiment store copes with long runs.
+ *
+ *   training  the reference step (bench/reference.ts) — median ms per step, target tokens/s, ratio to PyTorch
+ *   decoding  greedy and beam-5 sentences per second on 256 random sentences
+ *   store     100 runs × 50,000 points per metric: the bucketed series query, and what logging adds to a step
+ *
+ * The PyTorch side is bench/pytorch (run by bench/peer.ts) with Debian's python3-torch and OpenBLAS.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '../engine/api.js';
+import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
+import { useBackend } from '../engine/backend/select.js';
+import { beamSearch, greedySearch } from '../engine/decode/search.js';
+import { Rng } from '../engine/random.js';
+import { Store } from '../engine/store/store.js';
+import { MTLAB_VERSION } from '../engine/version.js';
+import { type PeerResult, type PeerUnavailable, runPytorchPeer } from './peer.js';
+import { randomBatch, REFERENCE, REFERENCE_MODEL, referenceTrainer } from './reference.js';
+
+export type BenchSection = 'training' | 'decoding' | 'store';
+
+export interface BenchOptions {
+  steps: number;
+  warmup: number;
+  sections: ReadonlySet<BenchSection>;
+  peer: boolean;
+  backend: BackendName | 'auto';
+  /** Also time the reference step without mtlab's fused kernels. */
+  variants: boolean;
+  log: (line: string) => void;
+}
+
+export interface TrainingFigures {
+  backend: BackendName;
+  fusedKernels: boolean;
+  native: string | null;
+  msPerStep: number;
+  tokensPerSecond: number;
+  parameters: number;
+  /** Memory after the timed steps minus before: flat (≈ 0) means no tensor leaks per step. */
+  tensorsLeakedPerStep: number;
+  heapGrowthMBPerStep: number;
+}
+
+export interface BenchResult {
+  mtlab: string;
+  machine: { cpu: string; cores: number; node: string };
+  training?: TrainingFigures & { variants?: Record<string, number> };
+  decoding?: { greedySentencesPerSecond: number; beamSentencesPerSecond: number; sentences: number };
+  peer?: PeerResult | PeerUnavailable;
+  /** mtlab tokens/s ÷ PyTorch tokens/s (goal ≥ 0.5). */
+  ratio?: number;
+  decodingRatio?: { greedy: number; beam: number };
+  store?: {
+    runs: number;
+    pointsPerSeries: number;
+    fillSeconds: number;
+    /** 10 series of 1,000 bucketed points (goal < 50 ms). */
+    seriesQueryMs: number;
+    /** Writing a step's metrics, as a share of the step's time (goal < 2 %). */
+    loggingOverheadPercent: number;
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function timeSteps(steps: number, warmup: number): { ms: number; leaked: number; heapMB: number; parameters: number } {
+  const trainer = referenceTrainer(1);
+  const batch = randomBatch(7);
+  for (let i = 0; i < warmup; i++) trainer.step(batch);
+  const tensorsBefore = tf.memory().numTensors;
+  const heapBefore = process.memoryUsage().rss;
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const started = performance.now();
+    trainer.step(batch);
+    times.push(performance.now() - started);
+  }
+  const leaked = (tf.memory().numTensors - tensorsBefore) / steps;
+  const heapMB = (process.memoryUsage().rss - heapBefore) / steps / 2 ** 20;
+  const parameters = trainer.model.params.count;
+  trainer.dispose();
+  return { ms: median(times), leaked, heapMB, parameters };
+}
+
+function timeDecoding(log: (line: string) => void): NonNullable<BenchResult['decoding']> {
+  const trainer = referenceTrainer(1);
+  const rng = new Rng(5);
+  const sentences = Array.from({ length: 256 }, () =>
+    Array.from({ length: REFERENCE.length }, () => 4 + rng.int(REFERENCE.vocab - 4)),
+  );
+  // As the PyTorch peer: at most 20 output tokens (an untrained model rarely stops earlier), 128 rows at a time.
+  const limits = { maxLengthRatio: 2, maxLengthOffset: 0, chunkSize: 128 };
+  const timed = (fn: () => void): number => {
+    fn();
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      fn();
+      runs.push(performance.now() - started);
+    }
+    return median(runs);
+  };
+  const greedyMs = timed(() => greedySearch(trainer.model, sentences, limits));
+  log(`  greedy: ${greedyMs.toFixed(0)} ms for ${sentences.length} sentences`);
+  const beamMs = timed(() => beamSearch(trainer.model, sentences, { ...limits, beamSize: 5, lengthPenalty: 0.6 }));
+  log(`  beam-5: ${beamMs.toFixed(0)} ms for ${sentences.length} sentences`);
+  trainer.dispose();
+  return {
+    greedySentencesPerSecond: (sentences.length * 1000) / greedyMs,
+    beamSentencesPerSecond: (sentences.length * 1000) / beamMs,
+    sentences: sentences.length,
+  };
+}
+
+/** Fill a store like a busy lab (100 runs, 50,000 points per metric), then time what the app asks of it. */
+function timeStore(stepMs: number, log: (line: string) => void): NonNullable<BenchResult['store']> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtlab-bench-'));
+  try {
+    const store = Store.open(path.join(dir, 'experiments.db'));
+    const runs = 100;
+    const points = 50_000;
+    const keys = ['train/loss', 'train/learning_rate'];
+    store.addDataset({
+      name: 'bench',
+      kind: 'generated',
+      tokenizer: 'word',
+      source: {},
+      options: {},
+      stats: {
+        pairs: { train: 1, valid: 0, test: 0 },
+        meanSourceLength: 1,
+        meanTargetLength: 1,
+        maxSourceLength: 1,
+        maxTargetLength: 1,
+        sourceTypes: 1,
+        targetTypes: 1,
+        hasAlignments: false,
+      },
+      tokenizerState: null,
+      splits: { train: [{ source: 'a', target: 'b', alignment: null }], valid: [], test: [] },
+    });
+    const config = { data: { dataset: 'bench' }, model: REFERENCE_MODEL } as never;
+    const started = performance.now();
+    const runIds: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const runId = store.createRun({
+        name: `run ${r}`,
+        config: { ...(config as object), train: { seed: r } } as never,
+        experimentId: null,
+        totalSteps: points,
+      });
+      runIds.push(runId);
+      for (const key of keys) {
+        // Filled in SQL: the point here is the query over a big table, not the insert path.
+        store.metrics.append(runId, [{ key, step: 0, value: 0, wallTime: 0 }]);
+        store.db
+          .prepare(
+            `INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time)
+             WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < ?)
+             SELECT ?, (SELECT id FROM metric_keys WHERE name = ?), x, 4.0 / (1 + x / 1000.0) + (x % 97) / 500.0, x FROM s`,
+          )
+          .run(points, runId, key);
+      }
+    }
+    const fillSeconds = (performance.now() - started) / 1000;
+    log(
+      `  filled ${runs} runs × ${points.toLocaleString('en-US')} points × ${keys.length} metrics in ${fillSeconds.toFixed(1)} s`,
+    );
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const chosen = runIds.slice(0, 10);
+    const query = (): void => {
+      for (const runId of chosen) store.metrics.series(runId, 'train/loss', 1000);
+    };
+    query();
+    const runsMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      query();
+      runsMs.push(performance.now() - t);
+    }
+    // Logging: the trainer buffers 4 points a step and writes them in one transaction every 2 s; time a flush of
+    // 100 steps' points and charge it to those steps.
+    const logRun = runIds[runs - 1]!;
+    const flushes: number[] = [];
+    for (let f = 0; f < 5; f++) {
+      const batch = [];
+      for (let s = 0; s < 100; s++) {
+        const step = points + f * 100 + s + 1;
+        for (const key of ['train/loss', 'train/learning_rate', 'train/grad_norm', 'train/tokens_per_second']) {
+          batch.push({ key, step, value: Math.random(), wallTime: step });
+        }
+      }
+      const t = performance.now();
+      store.metrics.append(logRun, batch);
+      flushes.push(performance.now() - t);
+    }
+    store.close();
+    return {
+      runs,
+      pointsPerSeries: points,
+      fillSeconds,
+      seriesQueryMs: median(runsMs),
+      loggingOverheadPercent: (100 * median(flushes)) / 100 / stepMs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runBenchmarks(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log;
+  const result: BenchResult = {
+    mtlab: MTLAB_VERSION,
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
+  };
+  const backend = await useBackend(options.backend);
+  let stepMs = 0;
+  if (options.sections.has('training')) {
+    log(
+      `Training step, reference model (GRU + Bahdanau, emb ${REFERENCE.embedding}, hidden ${REFERENCE.hidden}, vocab ${REFERENCE.vocab}, batch ${REFERENCE.batch}, length ${REFERENCE.length}), backend ${backend}:`,
+    );
+    const main = timeSteps(options.steps, options.warmup);
+    stepMs = main.ms;
+    result.training = {
+      backend,
+      fusedKernels: hasFusedKernels(),
+      native: null,
+      msPerStep: main.ms,
+      tokensPerSecond: (REFERENCE.batch * REFERENCE.length * 1000) / main.ms,
+      parameters: main.parameters,
+      tensorsLeakedPerStep: main.leaked,
+      heapGrowthMBPerStep: main.heapMB,
+    };
+    log(
+      `  mtlab: ${main.ms.toFixed(1)} ms/step, ${Math.round(result.training.tokensPerSecond).toLocaleString('en-US')} target tokens/s (${main.parameters.toLocaleString('en-US')} parameters)`,
+    );
+    if (options.variants) {
+      setFusedKernels(false);
+      const composite = timeSteps(Math.max(3, Math.floor(options.steps / 3)), 2);
+      setFusedKernels(true);
+      result.training.variants = { withoutFusedKernels: composite.ms };
+      log(`  without fused kernels: ${composite.ms.toFixed(1)} ms/step`);
+    }
+  }
+  if (options.sections.has('decoding')) {
+    log('Decoding, 256 random sentences of 10 tokens, up to 20 output tokens:');
+    result.decoding = timeDecoding(log);
+    log(
+      `  mtlab: greedy ${result.decoding.greedySentencesPerSecond.toFixed(0)} sentences/s, beam-5 ${result.decoding.beamSentencesPerSecond.toFixed(0)} sentences/s`,
+    );
+  }
+  if (options.peer && (options.sections.has('training') || options.sections.has('decoding'))) {
+    log('PyTorch peer (same model, same data):');
+    const peer = await runPytorchPeer({ steps: options.steps, onProgress: (line) => log(`  ${line}`) });
+    result.peer = peer;
+    if (!peer.available) log(`  not available: ${peer.reason}`);
+    else {
+      log(
+        `  PyTorch ${peer.torch} (${peer.blas}), best at ${peer.best.threads} thread(s): ${peer.best.msPerStep.toFixed(1)} ms/step, ` +
+          `${Math.round(peer.best.tokensPerSecond).toLocaleString('en-US')} target tokens/s; greedy ${peer.best.greedySentencesPerSecond.toFixed(0)}, beam-5 ${peer.best.beamSentencesPerSecond.toFixed(0)} sentences/s`,
+      );
+      if (result.training !== undefined) {
+        if (peer.parameters !== result.training.parameters) {
+          log(`  WARNING: parameter counts differ (mtlab ${result.training.parameters}, PyTorch ${peer.parameters})`);
+        }
+        result.ratio = result.training.tokensPerSecond / peer.best.tokensPerSecond;
+        log(`  ratio mtlab/PyTorch training throughput: ${result.ratio.toFixed(2)} (goal ≥ 0.5)`);
+      }
+      if (result.decoding !== undefined) {
+        result.decodingRatio = {
+          greedy: result.decoding.greedySentencesPerSecond / peer.best.greedySentencesPerSecond,
+          beam: result.decoding.beamSentencesPerSecond / peer.best.beamSentencesPerSecond,
+        };
+        log(
+          `  ratio mtlab/PyTorch decoding: greedy ${result.decodingRatio.greedy.toFixed(2)}, beam-5 ${result.decodingRatio.beam.toFixed(2)}`,
+        );
+      }
+    }
+  }
+  if (options.sections.has('store')) {
+    log('Experiment store:');
+    if (stepMs === 0) stepMs = timeSteps(3, 1).ms;
+    result.store = timeStore(stepMs, log);
+    log(
+      `  10 series × 1,000 bucketed points: ${result.store.seriesQueryMs.toFixed(1)} ms (goal < 50 ms); ` +
+        `logging adds ${result.store.loggingOverheadPercent.toFixed(2)} % to a step (goal < 2 %)`,
+    );
+  }
+  return result;
+}

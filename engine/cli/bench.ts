@@ -1,0 +1,60 @@
+import type * as BenchModule from '../../bench/run.js';
+import { existsSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import {
+  type Command,
+  flag,
+  intOption,
+  stringList,
+  stringOption,
+  UsageError,
+  writeJson,
+  writeLine,
+} from './command.js';
+
+const SECTIONS = ['training', 'decoding', 'store'] as const;
+
+const bench: Command = {
+  path: ['bench'],
+  usage: 'mtlab bench [--json] [--steps N] [--only training|decoding|store ...] [--no-peer] [--variants] [--backend B]',
+  summary: 'benchmark training and decoding against PyTorch on this machine, and the experiment store at scale',
+  help: [
+    "The PyTorch side needs Debian's python3-torch and libopenblas0-pthread; without them mtlab's own figures are",
+    'printed. With --json the last line is one JSON object with every figure.',
+  ].join('\n'),
+  options: {
+    json: { type: 'boolean' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    'no-peer': { type: 'boolean' },
+    variants: { type: 'boolean' },
+    backend: { type: 'string' },
+  },
+  async run(args, ctx) {
+    const only = stringList(args, 'only');
+    for (const s of only)
+      if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`--only takes ${SECTIONS.join(', ')}`);
+    const backend = stringOption(args, 'backend') ?? 'auto';
+    if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend))
+      throw new UsageError('--backend is auto, wasm, cpu or tensorflow');
+    const runner = new URL('../../bench/run.js', import.meta.url);
+    if (!existsSync(runner))
+      throw new LabError('internal', 'the benchmarks are not built (run `npm run build` in a checkout)');
+    const { runBenchmarks } = (await import(runner.href)) as typeof BenchModule;
+    const json = flag(args, 'json');
+    const result = await runBenchmarks({
+      steps: intOption(args, 'steps', 20),
+      warmup: intOption(args, 'warmup', 3),
+      sections: new Set(only.length > 0 ? (only as (typeof SECTIONS)[number][]) : SECTIONS),
+      peer: !flag(args, 'no-peer'),
+      backend: backend as 'auto',
+      variants: flag(args, 'variants'),
+      log: (line) => writeLine(json ? ctx.stderr : ctx.stdout, line),
+    });
+    if (json) writeJson(ctx.stdout, result);
+    return 0;
+  },
+};
+
+export const benchCommands: Command[] = [bench];
