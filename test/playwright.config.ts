@@ -12,7 +12,6 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
-  outputDir: '../test-results',
   use: {
     headless: true,
     viewport: { width: 1280, height: 860 },
@@ -23,7 +22,8 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'browser', testDir: './e2e' },
-    { name: 'desktop', testDir: './desktop' },
+    // Separate output folders: a run of one project never deletes the other's traces.
+    { name: 'browser', testDir: './e2e', outputDir: '../test-results/browser' },
+    { name: 'desktop', testDir: './desktop', outputDir: '../test-results/desktop' },
   ],
 });

@@ -75,12 +75,11 @@ export class DemoLab extends Lab {
         tokensPerSecond: Math.round((stepsPerTick * record.config.train.batchSize * 9) / seconds / 50),
         etaSeconds: ((training.totalSteps - training.step) / stepsPerTick) * ((options.tickMs ?? 250) / 1000),
       });
-      if (validation !== null) {
-        const metrics = Object.fromEntries(Object.entries(validation).map(([k, v]) => [`valid/${k}`, v]));
-        this.fire('run:validation', { runId, step: training.step, metrics });
-      }
+      // As the run queue reports them: the trainer's metric names, without the `valid/` of the stored keys.
+      if (validation !== null) this.fire('run:validation', { runId, step: training.step, metrics: validation });
       if (training.step >= training.totalSteps) {
         stop();
+        training.finish();
         this.store.setRunStatus(runId, 'finished');
         this.fire('run:status', { runId, status: 'finished', error: null });
       }
@@ -220,7 +219,7 @@ function standInsFor(lab: DemoLab): StandIns {
           if (series.step.length === 0) continue;
           latest[key] = series.last[series.last.length - 1]!;
           if (!key.startsWith('valid/')) continue;
-          const lowerIsBetter = key.endsWith('loss');
+          const lowerIsBetter = /(loss|perplexity|aer)$/.test(key);
           let bestIndex = 0;
           series.last.forEach((value, i) => {
             if (lowerIsBetter ? value < series.last[bestIndex]! : value > series.last[bestIndex]!) bestIndex = i;

@@ -9,10 +9,13 @@ export interface ChartGroup {
   loss: boolean;
 }
 
-const SCORE_ORDER = ['bleu', 'chrf', 'sequenceAccuracy', 'tokenAccuracy', 'perplexity'];
+const SCORE_ORDER = ['bleu', 'chrf', 'sequence_accuracy', 'token_accuracy', 'alignment_agreement', 'aer', 'perplexity'];
 
 function rank(key: string): number {
-  const name = key.slice(key.lastIndexOf('/') + 1);
+  const name = key
+    .slice(key.lastIndexOf('/') + 1)
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   const at = SCORE_ORDER.indexOf(name);
   if (key.startsWith('valid/')) return at === -1 ? 50 : 10 + at;
   if (key.startsWith('test/')) return at === -1 ? 70 : 60 + at;

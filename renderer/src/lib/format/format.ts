@@ -8,10 +8,11 @@ export function formatNumber(value: number | null | undefined, digits = 2): stri
 /** A metric value: losses with 3 decimals, scores in percent with 1, small rates in exponent form. */
 export function formatMetric(key: string, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  if (/accuracy$/i.test(key) && value <= 1) return `${(value * 100).toFixed(1)}%`;
+  if (isPercent(key)) return `${value.toFixed(1)}%`;
   if (/(bleu|chrf)$/i.test(key)) return value.toFixed(1);
-  if (/learningrate$/i.test(key)) return value.toExponential(1);
-  if (/tokenspersecond$/i.test(key)) return Math.round(value).toLocaleString('en-US');
+  if (/learning_?rate$/i.test(key)) return value.toExponential(1);
+  if (/tokens_?per_?second$/i.test(key)) return Math.round(value).toLocaleString('en-US');
+  if (/perplexity$/i.test(key)) return value.toFixed(2);
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toFixed(3);
 }
@@ -56,21 +57,30 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** Metrics the trainer reports in percent (accuracies, alignment agreement, alignment error rate). */
+export function isPercent(key: string): boolean {
+  return /(accuracy|agreement|(^|\/)aer)$/i.test(key);
+}
+
 /** Short names for metric keys in headers and legends: `valid/bleu` → `BLEU`. */
 export function metricLabel(key: string): string {
   const name = key.includes('/') ? key.slice(key.lastIndexOf('/') + 1) : key;
   const split = key.includes('/') ? key.slice(0, key.indexOf('/')) : '';
   const pretty: Record<string, string> = {
-    loss: 'loss',
     bleu: 'BLEU',
     chrf: 'chrF',
-    tokenAccuracy: 'token accuracy',
-    sequenceAccuracy: 'sequence accuracy',
-    learningRate: 'learning rate',
+    aer: 'alignment error rate',
+    tokens_per_second: 'tokens/s',
     tokensPerSecond: 'tokens/s',
-    perplexity: 'perplexity',
+    grad_norm: 'gradient norm',
   };
-  const label = pretty[name] ?? name;
+  // snake_case and camelCase both read as words.
+  const label =
+    pretty[name] ??
+    name
+      .replace(/_/g, ' ')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
   // Losses exist for both splits; scores only for validation (a test score is named as such).
   if (split !== '' && (name === 'loss' || name === 'perplexity' || split === 'test')) return `${split} ${label}`;
   return label;
@@ -78,5 +88,5 @@ export function metricLabel(key: string): string {
 
 /** Lower is better for losses and perplexity; higher for scores and accuracies. */
 export function lowerIsBetter(key: string): boolean {
-  return /(loss|perplexity)$/i.test(key);
+  return /(loss|perplexity|(^|\/)aer)$/i.test(key);
 }
