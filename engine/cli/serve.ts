@@ -37,19 +37,22 @@ function stopRequested(): Promise<NodeJS.Signals> {
 
 const serve: Command = {
   path: ['serve'],
-  usage: 'mtlab serve [--db PATH] [--host H] [--port P] [--token T] [--open]',
+  usage: 'mtlab serve [--db PATH] [--host H] [--port P] [--token T] [--parallel N] [--open]',
   summary: 'open the lab in a browser: the app and the LabApi over HTTP + WebSocket',
   options: {
     db: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     token: { type: 'string' },
+    parallel: { type: 'string' },
     open: { type: 'boolean' },
   },
   help: [
     'Listens on 127.0.0.1 (this machine only) unless --host says otherwise, on port 7878 unless --port does',
     '(0 = any free port), and prints the URL to open. Every request needs the access token in that URL: a new',
-    'random one each time, or --token / $MTLAB_TOKEN. Stop with Ctrl+C.',
+    'random one each time, or --token / $MTLAB_TOKEN. Runs train in worker processes, --parallel N at a time',
+    '(default 1); queued runs start when the server does. Stop with Ctrl+C: running runs end cancelled and can be',
+    'resumed later.',
     '',
     'On a remote machine, prefer an SSH tunnel (ssh -L 7878:127.0.0.1:7878 HOST) over --host 0.0.0.0: with',
     '--host, anyone who can reach the port and has the token controls the lab, over plain HTTP.',
@@ -59,9 +62,12 @@ const serve: Command = {
     const port = intOption(args, 'port', DEFAULT_PORT);
     if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${port}`);
     const token = stringOption(args, 'token') ?? (ctx.env.MTLAB_TOKEN || undefined);
+    const parallel = intOption(args, 'parallel', 1);
+    if (parallel < 1) throw new UsageError('--parallel must be at least 1');
     const storePath = resolveStorePath(stringOption(args, 'db'), ctx.env);
 
-    const lab = Lab.open(storePath);
+    // The queue starts with the server: runs queued earlier (from the CLI, or before a restart) train now.
+    const lab = Lab.open(storePath, { concurrency: parallel, startQueue: true });
     let server: RunningServer;
     try {
       server = await startServer({
@@ -89,7 +95,7 @@ const serve: Command = {
     if (flag(args, 'open')) openBrowser(server.tokenUrl, ctx);
 
     await stopped;
-    writeLine(ctx.stdout, 'mtlab: stopping');
+    writeLine(ctx.stdout, 'mtlab: stopping (running runs end cancelled; `mtlab resume RUN` continues them)');
     await server.close();
     await lab.close();
     return 0;
