@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { nativeMatMulKernel } from './native.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm we use (it does not export the class type from its index). */
 export interface WasmBackendLike {
@@ -81,7 +82,9 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  wrapKernel('BatchMatMul', fastTransposedMatMul);
+  // float32 matMuls run on the native SGEMM addon when it is built (native.ts); the rest as before.
+  wrapKernel('BatchMatMul', (original) => nativeMatMulKernel(fastTransposedMatMul(original)));
+  wrapKernel('_FusedMatMul', nativeMatMulKernel);
   if (tf.getKernel('UnsortedSegmentSum', 'wasm') === undefined) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });
   }
