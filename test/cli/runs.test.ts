@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
+
+const tiny = [
+  '--set',
+  'model.embeddingSize=8',
+  '--set',
+  'model.hiddenSize=16',
+  '--set',
+  'model.attentionSize=8',
+  '--set',
+  'train.steps=12',
+  '--set',
+  'train.validateEvery=6',
+  '--set',
+  'train.validationPairs=8',
+  '--set',
+  'train.batchSize=8',
+  '--set',
+  'backend="wasm"',
+];
+
+describe('mtlab train, translate, experiment, compare', () => {
+  const db = path.join(tempDir(), 'experiments.db');
+
+  it('trains a preset on a generated dataset and reports the test metrics as JSON', async () => {
+    const generated = await runCli(['data', 'generate', 'copy', '--name', 'copy', '--pairs', '80', '--db', db]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const result = await runCli([
+      'train',
+      '--preset',
+      'gru-bahdanau',
+      '--dataset',
+      'copy',
+      ...tiny,
+      '--json',
+      '--db',
+      db,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    assert.equal(summary.status, 'finished');
+    assert.equal(summary.step, 12);
+    for (const key of ['bleu', 'chrf', 'sequence_accuracy', 'perplexity']) assert.ok(key in summary.metrics, key);
+    const shown = JSON.parse((await runCli(['show', String(summary.runId), '--json', '--db', db])).stdout);
+    assert.equal(shown.status, 'finished');
+    assert.equal(shown.backend, 'wasm');
+    assert.equal(shown.config.model.cell, 'gru');
+    assert.deepEqual(shown.checkpoints.map((c: { tag: string }) => c.tag).sort(), ['best', 'last']);
+  });
+
+  it('translates with a run, greedy and beam, from arguments and stdin', async () => {
+    const greedy = await runCli(['translate', '--run', '1', '--db', db, '--json', '3 1 4']);
+    assert.equal(greedy.code, 0, greedy.stderr);
+    const [translation] = JSON.parse(greedy.stdout);
+    assert.deepEqual(translation.sourceTokens, ['3', '1', '4', '<eos>']);
+    const candidate = translation.candidates[0];
+    assert.equal(candidate.attention.length, candidate.tokens.length * translation.sourceTokens.length);
+    const beam = await runCli(['translate', '--run', '1', '--beam', '3', '--db', db], { input: '1 2\n3 4\n' });
+    assert.equal(beam.code, 0, beam.stderr);
+    assert.equal(beam.stdout.trim().split('\n').length, 6);
+  });
+
+  it('explains what is wrong with a config', async () => {
+    const bad = await runCli(['train', '--preset', 'gru', '--set', 'model.cell=transformer', '--db', db]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /model\.cell must be one of "rnn", "gru", "lstm", got "transformer"/);
+    const missing = await runCli(['train', '--preset', 'gru', '--dataset', 'nope', '--db', db]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /there is no dataset "nope"/);
+    const preset = await runCli(['train', '--preset', 'transformer', '--db', db]);
+    assert.match(preset.stderr, /unknown preset "transformer"; presets: rnn, gru, lstm, gru-bahdanau, lstm-luong/);
+  });
+
+  it('creates the RNN vs GRU vs attention experiment, runs it and compares', async () => {
+    const created = await runCli([
+      'experiment',
+      'create',
+      '--preset',
+      'rnn-gru-attention',
+      '--dataset',
+      'copy',
+      ...tiny,
+      '--json',
+      '--db',
+      db,
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const experiment = JSON.parse(created.stdout);
+    assert.equal(experiment.runIds.length, 3);
+    const ran = await runCli(['experiment', 'run', String(experiment.id), '--parallel', '2', '--json', '--db', db]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const comparison = JSON.parse(ran.stdout.trim().split('\n').at(-1)!);
+    assert.deepEqual(
+      comparison.runs.map((r: { run: { architecture: string } }) => r.run.architecture),
+      ['rnn', 'gru', 'gru + bahdanau'],
+    );
+    assert.deepEqual(
+      comparison.configDiff.map((d: { field: string }) => d.field),
+      ['model.attention', 'model.cell'],
+    );
+    assert.ok(comparison.runs.every((r: { bleuByLength: unknown[] }) => r.bleuByLength.length > 0));
+    const table = await runCli(['compare', String(experiment.id), '--db', db]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /Config differences:/);
+    assert.match(table.stdout, /Test BLEU by source length/);
+  });
+});
