@@ -12,6 +12,7 @@ import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
 import { LabError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { registerFusedKernels } from './fused-kernels.js';
+import { registerLinearKernels } from './linear.js';
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
@@ -49,6 +50,7 @@ function registerKernels(): void {
   tf.enableProdMode();
   registerWasmKernels();
   registerFusedKernels();
+  registerLinearKernels();
 }
 
 async function tryBackend(name: BackendName): Promise<boolean> {

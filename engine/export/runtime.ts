@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Translation, TranslateRequest } from '../api.js';
 import { registerFusedKernels } from '../backend/fused-kernels.js';
+import { registerLinearKernels } from '../backend/linear.js';
 import { translateTexts } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
 import { type LoadedBundle, readBundle } from './read.js';
@@ -49,6 +50,7 @@ async function useRuntimeBackend(options: RuntimeOptions): Promise<void> {
   // mtlab's fused cell and attention kernels, as the engine registers them: the same arithmetic as on Node's cpu
   // backend, in a few kernel calls per step instead of dozens of small ops.
   registerFusedKernels();
+  registerLinearKernels();
   const name = options.backend ?? 'cpu';
   if (tf.getBackend() === name) return;
   let ok = false;

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LuongScore } from '../api.js';
 import { hasFusedKernels, runFused } from '../backend/fused-kernels.js';
+import { linear } from './linear.js';
 import type { Parameters } from './params.js';
 
 /** Encoder-side tensors an attention layer reads at every decoder step. */
@@ -64,7 +65,7 @@ export class BahdanauAttention implements Attention {
   prepare(values: tf.Tensor, mask: tf.Tensor): AttentionMemory {
     const [batch, source, valueSize] = values.shape;
     const flat = tf.reshape(values, [batch * source, valueSize]);
-    const keys = tf.reshape(tf.fused.matMul({ a: flat, b: this.keyWeights, bias: this.keyBias }), [batch, source, -1]);
+    const keys = tf.reshape(linear(flat, this.keyWeights, this.keyBias), [batch, source, -1]);
     return { keys, values, maskBias: maskBias(mask) };
   }
 
@@ -73,7 +74,7 @@ export class BahdanauAttention implements Attention {
     if (hasFusedKernels()) {
       const [context, weights] = runFused('MtlabAdditiveAttention', {
         keys: memory.keys,
-        query: tf.matMul(query, this.queryWeights),
+        query: linear(query, this.queryWeights),
         energy: this.energy,
         maskBias: memory.maskBias,
         values: memory.values,
@@ -108,7 +109,7 @@ export class LuongAttention implements Attention {
     const keys =
       this.weights === null
         ? values
-        : tf.reshape(tf.matMul(tf.reshape(values, [batch * source, valueSize]), this.weights), [batch, source, -1]);
+        : tf.reshape(linear(tf.reshape(values, [batch * source, valueSize]), this.weights), [batch, source, -1]);
     return { keys, values, maskBias: maskBias(mask) };
   }
 

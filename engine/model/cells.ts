@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellType } from '../api.js';
 import { gruGates, lstmGates, rnnGates } from './gates.js';
+import { linear } from './linear.js';
 import type { Parameters } from './params.js';
 
 export interface CellState {
@@ -55,7 +56,7 @@ export class RecurrentCell {
   projectInput(part: string, x: tf.Tensor, withBias: boolean): tf.Tensor {
     const weights = this.inputWeights.get(part);
     if (weights === undefined) throw new Error(`${this.name} has no input part ${part}`);
-    return withBias ? tf.fused.matMul({ a: x, b: weights, bias: this.inputBias }) : tf.matMul(x, weights);
+    return withBias ? linear(x, weights, this.inputBias) : linear(x, weights);
   }
 
   initialState(batch: number): CellState {
@@ -68,7 +69,7 @@ export class RecurrentCell {
    * keeps the previous state on padded positions, so a padded sequence ends in the state of its last real token.
    */
   step(projectedInput: tf.Tensor, state: CellState, mask?: tf.Tensor): CellState {
-    const hidden = tf.fused.matMul({ a: state.h, b: this.hiddenWeights, bias: this.hiddenBias });
+    const hidden = linear(state.h, this.hiddenWeights, this.hiddenBias);
     const m = mask ?? null;
     if (this.kind === 'gru') return { h: gruGates(projectedInput, hidden, state.h, m) };
     if (this.kind === 'lstm') return lstmGates(projectedInput, hidden, state.h, state.c!, m);

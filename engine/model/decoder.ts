@@ -17,6 +17,7 @@ import { type Attention, type AttentionMemory, BahdanauAttention, LuongAttention
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
 import type { EncodedBatch } from './encoder.js';
+import { linear } from './linear.js';
 import type { Parameters } from './params.js';
 
 export interface DecoderState {
@@ -90,9 +91,9 @@ export class Decoder {
     const layers = encoded.finalStates.map((state, l): CellState => {
       const bridge = this.bridge[l];
       if (bridge === undefined) return state;
-      const h = tf.tanh(tf.fused.matMul({ a: state.h, b: bridge.h, bias: bridge.hb }));
+      const h = tf.tanh(linear(state.h, bridge.h, bridge.hb));
       if (bridge.c === null || state.c === undefined) return { h };
-      return { h, c: tf.fused.matMul({ a: state.c, b: bridge.c, bias: bridge.cb! }) };
+      return { h, c: linear(state.c, bridge.c, bridge.cb!) };
     });
     const batch = encoded.outputs.shape[0];
     const feed =
@@ -138,13 +139,13 @@ export class Decoder {
     } else {
       combined = tf.concat([top, attended!.context], 1);
     }
-    const output = tf.tanh(tf.fused.matMul({ a: combined, b: this.outputWeights!, bias: this.outputBias! }));
+    const output = tf.tanh(linear(combined, this.outputWeights!, this.outputBias!));
     return { state: { layers, feed: state.feed === null ? null : output }, output, attention: attended!.weights };
   }
 
   /** Vocabulary logits for any number of output vectors: [rows, vocab]. */
   logits(outputs: tf.Tensor): tf.Tensor {
-    return tf.fused.matMul({ a: outputs, b: this.vocabWeights, bias: this.vocabBias });
+    return linear(outputs, this.vocabWeights, this.vocabBias);
   }
 }
 
