@@ -533,7 +533,9 @@ export class Store {
   }
 
   cancelRequested(id: number): boolean {
-    return (this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
+    return (
+      (this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1
+    );
   }
 
   /** The final evaluation of a run (test metrics, BLEU by source length), set when it finishes. */
