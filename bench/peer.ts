@@ -41,6 +41,8 @@ export interface PeerResult {
   best: PeerFigures;
   /** The benchmark settings the script used (model sizes, batch, lengths, decoding options). */
   config: Record<string, unknown>;
+  /** 1-minute load average before and after the run: other busy processes slow every figure. */
+  loadAverage: { before: number; after: number; cores: number } | null;
 }
 
 export interface PeerUnavailable {
@@ -276,5 +278,14 @@ export function parsePeerOutput(stdout: string, python: string): PeerResult {
     threads,
     best: parseFigures(parsed.best, 'best'),
     config: isRecord(parsed.config) ? parsed.config : {},
+    loadAverage: parseLoadAverage(parsed.loadAverage),
   };
+}
+
+function parseLoadAverage(value: unknown): PeerResult['loadAverage'] {
+  if (!isRecord(value)) return null;
+  const { before, after, cores } = value;
+  return typeof before === 'number' && typeof after === 'number' && typeof cores === 'number'
+    ? { before, after, cores }
+    : null;
 }

@@ -2,7 +2,8 @@
 times greedy and beam-5 decoding, once per thread count, each in a fresh process (OpenBLAS reads its thread count
 when it loads). Prints progress on stderr and one JSON object on the last line of stdout:
 
-    {"torch", "blas", "python", "parameters", "config", "threads": {"1": figures, "2": figures}, "best": figures}
+    {"torch", "blas", "python", "parameters", "loadAverage", "config", "threads": {"1": figures, "2": figures},
+     "best": figures}
 
 where figures = {"threads", "msPerStep", "tokensPerSecond", "greedySentencesPerSecond", "beamSentencesPerSecond",
 ...} and "best" is the thread count with the fastest training step.
@@ -181,6 +182,7 @@ def run_worker(args: argparse.Namespace) -> None:
             "parameters": parameter_count(model),
             "figures": {
                 "threads": threads,
+                "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default"),
                 "msPerStep": ms_per_step,
                 "tokensPerSecond": tokens_per_step * 1000 / ms_per_step,
                 "greedySentencesPerSecond": greedy_rate,
@@ -209,12 +211,17 @@ def run_all(args: argparse.Namespace) -> None:
     if not thread_counts or min(thread_counts) < 1:
         sys.exit(f"--threads must list positive thread counts, got {args.threads!r}")
     worker_args = [a for a in sys.argv[1:] if a != "--count-parameters"]
+    load_before = os.getloadavg()[0]
     runs: dict[str, dict] = {}
     first: dict = {}
     for threads in thread_counts:
         count = str(threads)
-        # Every threading layer reads its size from the environment when it starts: set them all.
+        # Every threading layer reads its size from the environment when it starts: set them all. OpenMP threads
+        # that spin while idle fight OpenBLAS's own threads for the cores (and any other busy process): with two
+        # threads on two cores that made steps up to 20x slower here, so idle threads sleep unless the caller says.
         env = {**os.environ, "OMP_NUM_THREADS": count, "OPENBLAS_NUM_THREADS": count, "MKL_NUM_THREADS": count}
+        if threads > 1:
+            env["OMP_WAIT_POLICY"] = os.environ.get("OMP_WAIT_POLICY", "PASSIVE")
         process = subprocess.run(
             [sys.executable, os.path.abspath(__file__), *worker_args, "--worker", count],
             env=env,
@@ -238,6 +245,8 @@ def run_all(args: argparse.Namespace) -> None:
             "blasLibraries": first["blas"]["libraries"],
             "python": sys.executable,
             "parameters": first["parameters"],
+            # Other busy processes slow every figure (1-minute load average; this machine has os.cpu_count() cores).
+            "loadAverage": {"before": load_before, "after": os.getloadavg()[0], "cores": os.cpu_count()},
             "config": {
                 "model": "GRU encoder + GRU decoder, Bahdanau attention, 1 layer, unidirectional, dropout 0",
                 "embeddingSize": 128,

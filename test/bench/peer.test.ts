@@ -29,6 +29,7 @@ const report = {
   python: '/usr/bin/python3',
   parameters: 2078416,
   config: { batch: 64, targetLength: 10 },
+  loadAverage: { before: 0.2, after: 1.1, cores: 2 },
   threads: { '1': figures(1, 110), '2': figures(2, 150) },
   best: figures(1, 110),
 };
@@ -71,6 +72,7 @@ describe('PyTorch peer output', () => {
       beamSentencesPerSecond: 1200,
     });
     assert.equal(result.config.batch, 64);
+    assert.deepEqual(result.loadAverage, { before: 0.2, after: 1.1, cores: 2 });
   });
 
   it('names what is wrong with malformed output', () => {
