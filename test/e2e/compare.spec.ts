@@ -28,6 +28,11 @@ test.describe('compare view', () => {
     await expect(diff.getByText('model.attention')).toBeVisible();
     await expect(diff.getByText('data.dataset')).toHaveCount(0);
     await expect(page.getByRole('img', { name: /BLEU by source sentence length/ })).toBeVisible();
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
   });
 
   test('a method the engine lacks shows its message beside working curves', async ({ page }) => {
