@@ -76,7 +76,7 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 
-async function shoot(name, server, hash, { theme = 'light', ready, height } = {}) {
+async function shoot(name, server, hash, { theme = 'light', ready, act, height } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
     deviceScaleFactor: 1,
@@ -89,6 +89,7 @@ async function shoot(name, server, hash, { theme = 'light', ready, height } = {}
   await page.waitForSelector('nav[aria-label="Views"]');
   await page.evaluate((h) => (window.location.hash = h), hash);
   if (ready) await page.waitForSelector(ready, { timeout: 20_000 });
+  if (act) await act(page);
   await page.waitForTimeout(600);
   // The content scrolls inside <main>: grow the window to show all of it (up to a sensible height).
   const contentHeight = await page.evaluate(() => document.querySelector('main')?.scrollHeight ?? 900);
@@ -139,7 +140,16 @@ try {
     });
   }
   if (implemented('translate') && focus) {
-    await shoot('translate', main.server, `#/translate?run=${focus.id}`, { ready: '[data-testid=translate-text]' });
+    await shoot('translate', main.server, `#/translate?run=${focus.id}`, {
+      ready: '[data-testid=translate-text]',
+      height: 1250,
+      act: async (page) => {
+        // The view offers sentences from the run's dataset; translate them with beam search.
+        await page.waitForFunction(() => document.querySelector('[data-testid=translate-text]')?.value !== '');
+        await page.getByRole('button', { name: 'Translate', exact: true }).click();
+        await page.waitForSelector('[data-testid=translation] canvas', { timeout: 60_000 });
+      },
+    });
   } else console.log('screenshots: translate skipped (the engine does not translate yet)');
   await shoot('datasets', main.server, '#/datasets', { ready: '[data-testid=dataset-detail]' });
   await shoot('import', main.server, '#/datasets?action=import', { ready: '[data-testid=import-form]', height: 900 });

@@ -11,6 +11,17 @@ export interface ChartGroup {
 
 const SCORE_ORDER = ['bleu', 'chrf', 'sequence_accuracy', 'token_accuracy', 'alignment_agreement', 'aer', 'perplexity'];
 
+/** How important a metric is to a reader of this lab: BLEU first, then chrF, the accuracies, alignment, the rest. */
+export function metricRank(key: string): number {
+  const name = key
+    .slice(key.lastIndexOf('/') + 1)
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+  if (name === 'loss') return 1.5;
+  const at = SCORE_ORDER.indexOf(name);
+  return at === -1 ? SCORE_ORDER.length : at;
+}
+
 function rank(key: string): number {
   const name = key
     .slice(key.lastIndexOf('/') + 1)
@@ -22,7 +33,9 @@ function rank(key: string): number {
   return 100;
 }
 
-export function chartGroups(keys: readonly string[], options: { includeTraining: boolean }): ChartGroup[] {
+export function chartGroups(allKeys: readonly string[], options: { includeTraining: boolean }): ChartGroup[] {
+  // Test metrics are measured once, at the end of a run: they belong in tables, not in curves.
+  const keys = allKeys.filter((k) => !k.startsWith('test/'));
   const groups: ChartGroup[] = [];
   const lossKeys = keys
     .filter((k) => /(^|\/)loss$/.test(k))
