@@ -126,7 +126,8 @@ async function runWithTorch(
 ): Promise<{ available: true; python: string; stdout: string } | PeerUnavailable> {
   const script = options.script ?? defaultPeerScript();
   if (!existsSync(script)) return { available: false, reason: `the PyTorch benchmark script ${script} is missing` };
-  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const deadline = Date.now() + timeoutMs;
   const tried: string[] = [];
   for (const python of options.pythons ?? defaultPythons()) {
     const run = await runScript(python, [script, ...args], Math.max(1, deadline - Date.now()), options.onProgress);
@@ -135,7 +136,10 @@ async function runWithTorch(
       continue;
     }
     if (run.kind === 'timeout') {
-      return { available: false, reason: `the PyTorch benchmark (${python}) took longer than ${run.ms} ms: stopped` };
+      return {
+        available: false,
+        reason: `the PyTorch benchmark (${python}) took longer than ${timeoutMs} ms: stopped`,
+      };
     }
     if (run.code === TORCH_MISSING_EXIT) {
       tried.push(describeMissingTorch(python, run.stdout));
@@ -154,9 +158,7 @@ async function runWithTorch(
 }
 
 type ScriptRun =
-  | { kind: 'exited'; code: number; stdout: string; stderr: string }
-  | { kind: 'not-found' }
-  | { kind: 'timeout'; ms: number };
+  { kind: 'exited'; code: number; stdout: string; stderr: string } | { kind: 'not-found' } | { kind: 'timeout' };
 
 function runScript(
   python: string,
@@ -165,8 +167,8 @@ function runScript(
   onProgress: ((line: string) => void) | undefined,
 ): Promise<ScriptRun> {
   return new Promise((resolve) => {
-    // Its own process group, so a timeout stops the per-thread-count workers the script starts too.
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Not detached: Ctrl-C reaches the script too. Its workers end when it does (they ask Linux for that).
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -178,12 +180,8 @@ function runScript(
       resolve(run);
     };
     const timer = setTimeout(() => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-      finish({ kind: 'timeout', ms: timeoutMs });
+      child.kill('SIGKILL');
+      finish({ kind: 'timeout' });
     }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -17,6 +17,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,7 +108,19 @@ def median_ms(durations: list[float]) -> float:
     return statistics.median(durations) * 1000
 
 
+def end_with_parent() -> None:
+    """Ask Linux to stop this worker when the process that started it ends (a timeout or Ctrl-C there)."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def run_worker(args: argparse.Namespace) -> None:
+    end_with_parent()
     try:
         import torch
     except ImportError:

@@ -42,7 +42,7 @@ function fakePython(name: string, body: { stdout?: string; stderr?: string; code
     file,
     [
       '#!/bin/sh',
-      body.sleep ? `sleep ${body.sleep}` : '',
+      body.sleep ? `exec sleep ${body.sleep}` : '',
       body.stderr ? `printf '%s\\n' ${quote(body.stderr)} >&2` : '',
       body.stdout ? `printf '%s\\n' ${quote(body.stdout)}` : '',
       `exit ${body.code ?? 0}`,
