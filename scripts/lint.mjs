@@ -15,6 +15,11 @@ const steps = [
     bin('tsc'),
     ['-p', 'electron/tsconfig.json'],
   ],
+  existsSync(path.join(root, 'test/e2e/tsconfig.json')) && [
+    'types: browser tests',
+    bin('tsc'),
+    ['-p', 'test/e2e/tsconfig.json'],
+  ],
   existsSync(path.join(root, 'renderer/tsconfig.json')) && [
     'types: renderer (svelte-check)',
     bin('svelte-check'),
