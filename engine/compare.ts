@@ -18,10 +18,11 @@ export const EXPERIMENT_PRESETS: Record<ExperimentPresetName, ExperimentPreset> 
     description:
       'Three encoder-decoders of equal size on the same data and seed: a vanilla RNN, a GRU, and a GRU with ' +
       'Bahdanau attention. Shows what gating and attention each add, most of all on long sentences.',
+    // Attention first: with one run at a time, a newcomer sees alignment heatmaps form while the others wait.
     runs: [
-      { name: 'RNN', model: { cell: 'rnn', attention: 'none' } },
-      { name: 'GRU', model: { cell: 'gru', attention: 'none' } },
       { name: 'GRU + attention', model: { cell: 'gru', attention: 'bahdanau' } },
+      { name: 'GRU', model: { cell: 'gru', attention: 'none' } },
+      { name: 'RNN', model: { cell: 'rnn', attention: 'none' } },
     ],
   },
 };

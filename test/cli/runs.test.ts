@@ -96,7 +96,7 @@ describe('mtlab train, translate, experiment, compare', () => {
     const comparison = JSON.parse(ran.stdout.trim().split('\n').at(-1)!);
     assert.deepEqual(
       comparison.runs.map((r: { run: { architecture: string } }) => r.run.architecture),
-      ['rnn', 'gru', 'gru + bahdanau'],
+      ['gru + bahdanau', 'gru', 'rnn'],
     );
     assert.deepEqual(
       comparison.configDiff.map((d: { field: string }) => d.field),
