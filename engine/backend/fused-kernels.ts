@@ -282,6 +282,34 @@ const KERNELS: Record<string, FusedKernel> = {
         a.gradScale!,
       ),
   },
+  MtlabEmbedding: {
+    inputs: ['table', 'ids'],
+    outputs: ({ table, ids }) => [{ shape: [ids!.shape[0]!, table!.shape[1]!], dtype: F }],
+    run: ([table, ids], [out], { table: ti }) => {
+      const width = ti!.shape[1]!;
+      const rows = ids as Int32Array;
+      const values = f32(table!);
+      const result = f32(out!);
+      for (let r = 0; r < rows.length; r++)
+        result.set(values.subarray(rows[r]! * width, (rows[r]! + 1) * width), r * width);
+    },
+  },
+  MtlabEmbeddingGrad: {
+    inputs: ['dy', 'ids'],
+    outputs: ({ dy }, attrs) => [{ shape: [attrs.vocab!, dy!.shape[1]!], dtype: F }],
+    run: ([dy, ids], [out], { dy: di }) => {
+      const width = di!.shape[1]!;
+      const rows = ids as Int32Array;
+      const grad = f32(out!);
+      const upstream = f32(dy!);
+      grad.fill(0);
+      for (let r = 0; r < rows.length; r++) {
+        const to = rows[r]! * width;
+        const from = r * width;
+        for (let k = 0; k < width; k++) grad[to + k]! += upstream[from + k]!;
+      }
+    },
+  },
   MtlabDotAttentionGrad: {
     inputs: ['dcontext', 'dweights', 'weights', 'keys', 'query', 'values'],
     outputs: ({ keys, query, values }) => [
@@ -454,6 +482,15 @@ export function registerFusedKernels(): void {
     },
   });
   tf.registerGradient({
+    kernelName: 'MtlabEmbedding',
+    inputsToSave: ['table', 'ids'],
+    gradFunc: (dy, saved) => {
+      const [table, ids] = saved as [tf.Tensor, tf.Tensor];
+      const [dtable] = run('MtlabEmbeddingGrad', { dy: nullable(dy)[0]!, ids }, { vocab: table.shape[0]! });
+      return { table: () => dtable!, ids: none(ids) };
+    },
+  });
+  tf.registerGradient({
     kernelName: 'MtlabSplitRows',
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
@@ -513,6 +550,13 @@ export function fusedAdam(
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   if (!hasFusedKernels()) return null;
   return runFused('MtlabAdam', { param, grad, m, v }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** Rows of an embedding table: `table[ids]` ([ids, width]). */
+export function embed(table: tf.Tensor, ids: Int32Array): tf.Tensor {
+  const idTensor = tf.tensor1d(ids, 'int32');
+  if (!hasFusedKernels()) return tf.gather(table, idTensor);
+  return (runFused('MtlabEmbedding', { table, ids: idTensor }) as tf.Tensor[])[0]!;
 }
 
 /** Whether the active backend runs mtlab's fused kernels. */

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../api.js';
+import { embed } from '../backend/fused-kernels.js';
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
 import { concatRows, splitRows } from './gates.js';
@@ -61,7 +62,7 @@ export class Encoder {
       const slice = maskT.subarray(t * batch, (t + 1) * batch);
       return slice.every((m) => m === 1) ? undefined : tf.tensor2d(slice, [batch, 1]);
     });
-    let input: tf.Tensor = dropout.apply(tf.gather(this.embedding, tf.tensor1d(idsT, 'int32'))); // [time·batch, E]
+    let input: tf.Tensor = dropout.apply(embed(this.embedding, idsT)); // [time·batch, E]
     const finalStates: CellState[] = [];
     let outputs: tf.Tensor = input;
     this.layers.forEach((layer, l) => {
