@@ -10,7 +10,6 @@ import type {
   RunValidationEvent,
   Translation,
 } from '../api.js';
-import { expandDotted } from '../compare.js';
 import { applyOverrides, presetOverrides, readConfigFile, requireValidConfig } from '../config.js';
 import { GENERATORS } from '../data/generate.js';
 import { LabError } from '../errors.js';
@@ -352,11 +351,7 @@ const experimentCreate: Command = {
     const dataset = stringOption(args, 'dataset');
     if (dataset === undefined) throw new UsageError('--dataset NAME is required');
     const preset = stringOption(args, 'preset');
-    const overrides: Record<string, unknown> = {};
-    for (const assignment of stringList(args, 'set')) {
-      const applied = applyOverrides({}, [assignment]);
-      Object.assign(overrides, expandDotted(applied));
-    }
+    const overrides = applyOverrides({}, stringList(args, 'set'));
     const json = flag(args, 'json');
     return withLab(args, ctx, async (lab) => {
       await ensureDataset(lab, dataset, ctx, json);

@@ -91,6 +91,11 @@ describe('mtlab train, translate, experiment, compare', () => {
     assert.equal(created.code, 0, created.stderr);
     const experiment = JSON.parse(created.stdout);
     assert.equal(experiment.runIds.length, 3);
+    // Every --set reaches every run, several in one section included.
+    const first = JSON.parse((await runCli(['show', String(experiment.runIds[0]), '--json', '--db', db])).stdout);
+    assert.equal(first.config.train.steps, 12);
+    assert.equal(first.config.train.validateEvery, 6);
+    assert.equal(first.config.model.hiddenSize, 16);
     const ran = await runCli(['experiment', 'run', String(experiment.id), '--parallel', '2', '--json', '--db', db]);
     assert.equal(ran.code, 0, ran.stderr);
     const comparison = JSON.parse(ran.stdout.trim().split('\n').at(-1)!);
