@@ -13,6 +13,7 @@
  * the built-in kernels and a system BLAS (default: built-in, or the system BLAS where only the portable kernels run).
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from './wasm-kernels.js';
@@ -81,6 +82,9 @@ interface LoadResult {
   detail: string;
 }
 
+/** The addon as built in the repository, from dist/engine/backend/native.js. */
+const LOCAL_BUILD = '../../../native/build/Release/mtlab_native.node';
+
 let loaded: LoadResult | null = null;
 let threads = 1;
 let implementation: GemmImplementation = 'builtin';
@@ -94,16 +98,24 @@ function parseThreads(value: string | undefined): number {
 
 function load(): LoadResult {
   if (process.env.MTLAB_NATIVE === '0') return { addon: null, detail: 'disabled by MTLAB_NATIVE=0' };
+  const require = createRequire(import.meta.url);
   let addon: NativeAddon;
   try {
-    addon = createRequire(import.meta.url)('@mtlab/native') as NativeAddon;
+    addon = require('@mtlab/native') as NativeAddon;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const detail =
-      code === 'MODULE_NOT_FOUND'
-        ? '@mtlab/native is not built (run `npm rebuild @mtlab/native`; it needs a C++ compiler)'
-        : `@mtlab/native did not load: ${(error as Error).message.split('\n')[0]}`;
-    return { addon: null, detail };
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+      return { addon: null, detail: `@mtlab/native did not load: ${(error as Error).message.split('\n')[0]}` };
+    }
+    // npm drops an optional package whose build failed; a later `node-gyp rebuild` in native/ still counts.
+    try {
+      addon = require(fileURLToPath(new URL(LOCAL_BUILD, import.meta.url))) as NativeAddon;
+    } catch {
+      return {
+        addon: null,
+        detail:
+          '@mtlab/native is not built (it needs a C++ compiler: `npm install`, or `npx node-gyp rebuild -C native`)',
+      };
+    }
   }
   const forcedIsa = process.env.MTLAB_NATIVE_ISA;
   if (forcedIsa !== undefined && forcedIsa !== '') {

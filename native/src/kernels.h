@@ -33,6 +33,9 @@ struct KernelSet {
   int nr;  // columns of a full tile
   int narrow_nr;  // columns of the narrow kernels (for a last panel at most this wide)
   Index mc, kc, nc;  // cache blocking: rows of A, steps and columns of B packed per block
+  // Whether B (untransposed) may be read in place for any number of rows, not only for a row panel or two.
+  // Measured on Zen 5: in place is as fast or faster with 32-column panels, slower with 16-column ones.
+  bool b_in_place;
   // kernel[r][0]: r rows × nr columns; kernel[r][1]: r rows × narrow_nr columns.
   MicroKernel kernel[kMaxRows + 1][2];
   // The same for B read in place with a short last panel: loads of B are masked to n_valid columns.

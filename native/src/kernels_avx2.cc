@@ -97,6 +97,7 @@ const KernelSet* avx2_kernels() {
     s.narrow_nr = 8;
     s.mc = 144;
     s.kc = 256;
+    s.b_in_place = false;
     s.nc = 4096;
     fill_row<kRows>(s);
     s.pack_a = &pack_a;

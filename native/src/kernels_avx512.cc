@@ -91,6 +91,7 @@ const KernelSet* avx512_kernels() {
     s.narrow_nr = 16;
     s.mc = 140;
     s.kc = 256;
+    s.b_in_place = true;
     s.nc = 4096;
     fill_row<kRows>(s);
     s.pack_a = &pack_a;

@@ -62,6 +62,7 @@ const KernelSet* generic_kernels() {
     s.narrow_nr = kNarrowColumns;
     s.mc = 128;
     s.kc = 256;
+    s.b_in_place = false;
     s.nc = 2048;
     fill_row<kRows>(s);
     s.pack_a = &pack_a;

@@ -84,8 +84,13 @@ Index balanced_kc(Index k, Index kc_max) {
   return (k + blocks - 1) / blocks;
 }
 
-// Whether B is read in place instead of packed: worth it when each B panel is used by one or two row panels.
-bool reads_b_in_place(const KernelSet& ks, const Gemm& g) { return !g.trans_b && g.m <= 2 * ks.mr; }
+// Whether B is read in place instead of packed: always worth it when each B panel serves one or two row panels;
+// for more rows where the kernel set allows it, except when rows of B are a multiple of 4 KiB apart (they would
+// all fall into the same few cache sets).
+bool reads_b_in_place(const KernelSet& ks, const Gemm& g) {
+  if (g.trans_b) return false;
+  return g.m <= 2 * ks.mr || (ks.b_in_place && g.ldb % 1024 != 0);
+}
 
 void blocked(const KernelSet& ks, const Gemm& g, const Item& item, Index m0, Index m1, Index n0, Index n1) {
   Workspace& space = workspace();

@@ -75,7 +75,6 @@ void ThreadPool::worker_loop(int index) {
     if (now == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      now = generation_.load(std::memory_order_acquire);
     }
     Task task;
     void* context;
