@@ -171,6 +171,7 @@ function timeStore(stepMs: number, log: (line: string) => void): NonNullable<Ben
           )
           .run(points, runId, key);
       }
+      store.metrics.rebuildRollups(runId);
     }
     const fillSeconds = (performance.now() - started) / 1000;
     log(

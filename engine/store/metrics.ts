@@ -1,6 +1,11 @@
 import type { MetricSeries, MetricValue } from '../api.js';
 import type { SqliteDatabase } from './open.js';
 
+/** Rollup cells hold 16, 256, 4,096 steps (2^(4·level)). */
+const ROLLUP_BITS = 4;
+const ROLLUP_LEVELS = 3;
+const ROLLUP_BASE = 2 ** ROLLUP_BITS;
+
 export interface MetricPoint {
   key: string;
   step: number;
@@ -20,6 +25,12 @@ export class MetricTable {
   private readonly insertPoint;
   private readonly upsertLatest;
   private readonly appendBatch;
+  private readonly refreshCell;
+  private readonly readCells;
+  private readonly firstStep;
+  private readonly lastStep;
+  private readonly countFromRollups;
+  private readonly countPoints;
 
   constructor(private readonly db: SqliteDatabase) {
     this.insertKey = db.prepare('INSERT INTO metric_keys (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
@@ -37,11 +48,37 @@ export class MetricTable {
         wall_time = CASE WHEN excluded.step >= step THEN excluded.wall_time ELSE wall_time END,
         min_value = min(min_value, excluded.min_value),
         max_value = max(max_value, excluded.max_value)`);
+    this.refreshCell = db.prepare(`
+      INSERT OR REPLACE INTO metric_rollups
+        (run_id, key_id, level, cell, n, first_step, last_step, first_value, last_value, min_value, max_value, last_wall)
+      SELECT @run, @key, @level, @cell, count(*), min(step), max(step),
+        (SELECT value FROM metrics WHERE run_id = @run AND key_id = @key AND step BETWEEN @lo AND @hi ORDER BY step LIMIT 1),
+        (SELECT value FROM metrics WHERE run_id = @run AND key_id = @key AND step BETWEEN @lo AND @hi ORDER BY step DESC LIMIT 1),
+        min(value), max(value),
+        (SELECT wall_time FROM metrics WHERE run_id = @run AND key_id = @key AND step BETWEEN @lo AND @hi ORDER BY step DESC LIMIT 1)
+      FROM metrics WHERE run_id = @run AND key_id = @key AND step BETWEEN @lo AND @hi
+      HAVING count(*) > 0`);
+    this.readCells = db
+      .prepare(
+        `SELECT first_step, last_step, n, first_value, last_value, min_value, max_value, last_wall FROM metric_rollups
+         WHERE run_id = ? AND key_id = ? AND level = ? ORDER BY cell`,
+      )
+      .raw();
+    this.firstStep = db.prepare('SELECT min(step) FROM metrics WHERE run_id = ? AND key_id = ?').pluck();
+    this.lastStep = db.prepare('SELECT max(step) FROM metrics WHERE run_id = ? AND key_id = ?').pluck();
+    this.countFromRollups = db
+      .prepare(`SELECT sum(n) FROM metric_rollups WHERE run_id = ? AND key_id = ? AND level = ${ROLLUP_LEVELS}`)
+      .pluck();
+    this.countPoints = db.prepare('SELECT count(*) FROM metrics WHERE run_id = ? AND key_id = ?').pluck();
     this.appendBatch = db.transaction((runId: number, points: readonly MetricPoint[]) => {
       const summary = new Map<number, { last: MetricPoint; min: number; max: number }>();
+      const touched = new Map<number, Set<number>>();
       for (const point of points) {
         const keyId = this.keyId(point.key);
         this.insertPoint.run(runId, keyId, point.step, point.value, point.wallTime);
+        let cells = touched.get(keyId);
+        if (cells === undefined) touched.set(keyId, (cells = new Set()));
+        cells.add(Math.floor(point.step / ROLLUP_BASE));
         const seen = summary.get(keyId);
         if (seen === undefined) summary.set(keyId, { last: point, min: point.value, max: point.value });
         else {
@@ -50,6 +87,7 @@ export class MetricTable {
           seen.max = Math.max(seen.max, point.value);
         }
       }
+      for (const [keyId, cells] of touched) this.refreshRollups(runId, keyId, cells);
       for (const [keyId, { last, min, max }] of summary) {
         this.upsertLatest.run({
           run: runId,
@@ -62,6 +100,35 @@ export class MetricTable {
         });
       }
     });
+  }
+
+  /** Recompute the summaries of every rollup cell that contains one of the level-1 `cells`. */
+  private refreshRollups(runId: number, keyId: number, level1Cells: ReadonlySet<number>): void {
+    for (let level = 1; level <= ROLLUP_LEVELS; level++) {
+      const shift = ROLLUP_BITS * (level - 1);
+      const cells = new Set([...level1Cells].map((c) => Math.floor(c / 2 ** shift)));
+      for (const cell of cells) {
+        const size = 2 ** (ROLLUP_BITS * level);
+        this.refreshCell.run({ run: runId, key: keyId, level, cell, lo: cell * size, hi: (cell + 1) * size - 1 });
+      }
+    }
+  }
+
+  /** Rebuild every rollup of a run (after points were written without `append`, e.g. by a bulk import). */
+  rebuildRollups(runId: number): void {
+    const rows = this.db
+      .prepare('SELECT key_id AS key, min(step) AS lo, max(step) AS hi FROM metrics WHERE run_id = ? GROUP BY key_id')
+      .all(runId) as { key: number; lo: number; hi: number }[];
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM metric_rollups WHERE run_id = ?').run(runId);
+        for (const { key, lo, hi } of rows) {
+          const cells = new Set<number>();
+          for (let c = Math.floor(lo / ROLLUP_BASE); c <= Math.floor(hi / ROLLUP_BASE); c++) cells.add(c);
+          this.refreshRollups(runId, key, cells);
+        }
+      })
+      .immediate();
   }
 
   private keyId(name: string): number {
@@ -140,6 +207,52 @@ export class MetricTable {
     return row ?? null;
   }
 
+  /** Each cell goes whole into the bucket of its first step; buckets report their extremes, first and last. */
+  private seriesFromRollups(
+    empty: MetricSeries,
+    keyId: number,
+    level: number,
+    lo: number,
+    span: number,
+    buckets: number,
+    total: number,
+  ): MetricSeries {
+    const out = { ...empty, total };
+    let current = -1;
+    for (const row of this.readCells.all(empty.runId, keyId, level) as number[][]) {
+      const [firstStep, lastStep, n, firstValue, lastValue, minValue, maxValue, wall] = row as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const bucket = Math.floor(((firstStep - lo) * buckets) / span);
+      if (bucket !== current) {
+        current = bucket;
+        out.first.push(firstValue);
+        out.min.push(minValue);
+        out.max.push(maxValue);
+        out.count.push(n);
+        out.step.push(lastStep);
+        out.last.push(lastValue);
+        out.wallTime.push(wall);
+      } else {
+        const i = out.step.length - 1;
+        out.min[i] = Math.min(out.min[i]!, minValue);
+        out.max[i] = Math.max(out.max[i]!, maxValue);
+        out.count[i]! += n;
+        out.step[i] = lastStep;
+        out.last[i] = lastValue;
+        out.wallTime[i] = wall;
+      }
+    }
+    return out;
+  }
+
   /**
    * A series reduced to at most `maxPoints` buckets of consecutive steps, in SQL: each bucket reports its first
    * and last point and its smallest and largest value, so spikes survive the reduction.
@@ -159,12 +272,20 @@ export class MetricTable {
     };
     const keyId = this.selectKey.get(key) as number | undefined;
     if (keyId === undefined) return empty;
-    const range = this.db
-      .prepare('SELECT min(step) AS lo, max(step) AS hi, count(*) AS n FROM metrics WHERE run_id = ? AND key_id = ?')
-      .get(runId, keyId) as { lo: number | null; hi: number | null; n: number };
-    if (range.lo === null || range.hi === null) return empty;
+    // Each of min() and max() alone is one index seek; counting comes from the coarsest rollup cells.
+    const lo = this.firstStep.get(runId, keyId) as number | null;
+    const hi = this.lastStep.get(runId, keyId) as number | null;
+    if (lo === null || hi === null) return empty;
+    const counted = this.countFromRollups.get(runId, keyId) as number | null;
+    const range = { lo, hi, n: counted ?? (this.countPoints.get(runId, keyId) as number) };
     const buckets = Math.max(1, Math.floor(maxPoints));
     const span = range.hi - range.lo + 1;
+    // Wide buckets: re-bucket precomputed cells (each at most half a bucket wide) instead of every point.
+    for (let level = ROLLUP_LEVELS; level >= 1; level--) {
+      if (2 ** (ROLLUP_BITS * level) * 2 <= span / buckets) {
+        return this.seriesFromRollups(empty, keyId, level, range.lo, span, buckets, range.n);
+      }
+    }
     const rows = this.db
       .prepare(
         `WITH g AS (

@@ -91,6 +91,24 @@ CREATE TABLE metrics (
   PRIMARY KEY (run_id, key_id, step)
 ) WITHOUT ROWID;
 
+-- Per-series summaries of 16, 256 and 4,096 consecutive steps (level 1, 2, 3; cell = step >> 4·level), kept
+-- up to date as points arrive, so a chart of a million-point series reads a few thousand rows, not a million.
+CREATE TABLE metric_rollups (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key_id      INTEGER NOT NULL REFERENCES metric_keys(id),
+  level       INTEGER NOT NULL,
+  cell        INTEGER NOT NULL,
+  n           INTEGER NOT NULL,
+  first_step  INTEGER NOT NULL,
+  last_step   INTEGER NOT NULL,
+  first_value REAL NOT NULL,
+  last_value  REAL NOT NULL,
+  min_value   REAL NOT NULL,
+  max_value   REAL NOT NULL,
+  last_wall   REAL NOT NULL,
+  PRIMARY KEY (run_id, key_id, level, cell)
+) WITHOUT ROWID;
+
 CREATE TABLE latest_metrics (
   run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   key_id    INTEGER NOT NULL REFERENCES metric_keys(id),

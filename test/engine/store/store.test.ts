@@ -169,6 +169,7 @@ describe('store: metrics', () => {
          FROM s`,
       )
       .run(n, runId);
+    store.metrics.rebuildRollups(runId);
     const series = store.metrics.series(runId, 'train/loss', 1000);
     assert.equal(series.total, n);
     assert.equal(series.step.length, 1000);
@@ -176,24 +177,36 @@ describe('store: metrics', () => {
       series.count.reduce((a, b) => a + b, 0),
       n,
     );
-    // Each bucket holds 1,000 consecutive steps; check a few buckets against the truth.
-    for (const b of [0, 123, 456, 777, 999]) {
-      const lo = b * 1000;
+    // Buckets are consecutive step ranges of about 1,000 steps, ending at series.step[b]; check each against the
+    // truth over its range.
+    let from = 0;
+    series.step.forEach((to, b) => {
+      assert.ok(to - from + 1 >= 500 && to - from + 1 <= 1500, `bucket ${b} spans ${from}..${to}`);
+      assert.equal(series.count[b], to - from + 1);
       let min = Infinity;
       let max = -Infinity;
-      for (let s = lo; s < lo + 1000; s++) {
-        min = Math.min(min, value(s));
-        max = Math.max(max, value(s));
+      for (let step = from; step <= to; step++) {
+        min = Math.min(min, value(step));
+        max = Math.max(max, value(step));
       }
-      assert.equal(series.count[b], 1000);
-      assert.equal(series.first[b], value(lo));
-      assert.equal(series.last[b], value(lo + 999));
-      assert.equal(series.step[b], lo + 999);
+      assert.ok(Math.abs(series.first[b]! - value(from)) < 1e-12, `first of bucket ${b}`);
+      assert.ok(Math.abs(series.last[b]! - value(to)) < 1e-12, `last of bucket ${b}`);
       assert.ok(Math.abs(series.min[b]! - min) < 1e-12 && Math.abs(series.max[b]! - max) < 1e-12, `bucket ${b}`);
-    }
+      from = to + 1;
+    });
     // The spikes survive the reduction.
     assert.equal(Math.max(...series.max), value(777_777));
     assert.equal(Math.min(...series.min), value(123_456));
+    // Rollups follow appends: more points at the end show up in the last buckets.
+    store.metrics.append(
+      runId,
+      Array.from({ length: 5000 }, (_, i) => ({ key: 'train/loss', step: n + i, value: -100 - i, wallTime: 0 })),
+    );
+    const extended = store.metrics.series(runId, 'train/loss', 1000);
+    assert.equal(extended.total, n + 5000);
+    assert.equal(extended.step.at(-1), n + 4999);
+    assert.equal(Math.min(...extended.min), -100 - 4999);
+    assert.equal(extended.last.at(-1), -100 - 4999);
     // Fewer points than buckets: every point is its own bucket.
     store.metrics.append(runId, [
       { key: 'valid/bleu', step: 10, value: 1, wallTime: 0 },
