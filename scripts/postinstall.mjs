@@ -46,3 +46,12 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
     );
   }
 }
+
+// The optional native accelerator (native/, a C++ addon for matrix products): say so when it could not be built.
+const addon = ['node_modules/@mtlab/native/build/Release/mtlab_native.node', 'native/build/Release/mtlab_native.node'];
+if (!addon.some((file) => existsSync(path.join(root, file)))) {
+  console.log(
+    'mtlab: the native accelerator (native/) could not be built (a C++ compiler and Python are needed); ' +
+      'training runs on WebAssembly alone, about twice as slow. Everything else works.',
+  );
+}
