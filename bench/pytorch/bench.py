@@ -40,7 +40,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--clip-norm", type=float, default=1.0)
     parser.add_argument("--decode-sentences", type=int, default=256)
-    parser.add_argument("--decode-repeats", type=int, default=3, help="timed decoding passes (median reported)")
+    parser.add_argument("--decode-repeats", type=int, default=5, help="timed decoding passes (median reported)")
     parser.add_argument("--decode-chunk", type=int, default=128, help="rows decoded together (mtlab's default)")
     parser.add_argument("--max-output-length", type=int, default=20)
     parser.add_argument("--beam-size", type=int, default=5)
