@@ -23,6 +23,9 @@ import subprocess
 import sys
 import time
 
+# Keep the checkout clean: no __pycache__ beside the scripts.
+sys.dont_write_bytecode = True
+
 TORCH_MISSING_EXIT = 3
 SOS_ID = 2
 EOS_ID = 3

@@ -16,8 +16,10 @@ import sys
 import torch
 from torch import nn
 
-from model import ModelConfig, Seq2Seq
-from search import EOS_ID, beam_search, greedy_search
+sys.dont_write_bytecode = True  # keep the checkout clean: no __pycache__ beside the scripts
+
+from model import ModelConfig, Seq2Seq  # noqa: E402
+from search import EOS_ID, beam_search, greedy_search  # noqa: E402
 
 
 # Each PyTorch parameter, the mtlab parameters it is made of (stacked in this order along mtlab's input axis) and
