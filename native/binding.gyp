@@ -9,7 +9,11 @@
         "src/kernels_avx2.cc",
         "src/kernels_generic.cc",
         "src/thread_pool.cc",
-        "src/system_blas.cc"
+        "src/system_blas.cc",
+        "src/fused_napi.cc",
+        "src/fused_avx512.cc",
+        "src/fused_avx2.cc",
+        "src/fused_generic.cc"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       # No -march: the AVX-512 and AVX2 kernels carry their own target attributes and are picked at run time.

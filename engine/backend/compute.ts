@@ -10,6 +10,8 @@
 export interface Compute {
   /** Σ x² over the first n values. */
   sumOfSquares(x: Float32Array, n: number): number;
+  /** out[c] = Σ_r x[r·cols + c] (a bias gradient), summed in double in row order. */
+  columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /**
    * One Adam update (PyTorch's rule) with the gradient scaled by `gradScale` (clipping), into new arrays (which may
    * be the input arrays themselves):
@@ -185,6 +187,15 @@ export const jsCompute: Compute = {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += x[i] * x[i];
     return sum;
+  },
+
+  columnSums(x, rows, cols, out) {
+    const sums = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) sums[c] += x[o + c];
+    }
+    out.set(sums);
   },
 
   adamStep(

@@ -11,8 +11,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
 import { LabError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
-import { registerFusedKernels } from './fused-kernels.js';
+import { registerFusedKernels, useCompute } from './fused-kernels.js';
 import { registerLinearKernels } from './linear.js';
+import { jsCompute } from './compute.js';
+import { describeNative } from './native.js';
+import { loadNativeFused, nativeCompute } from './native-compute.js';
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
@@ -53,6 +56,15 @@ function registerKernels(): void {
   registerLinearKernels();
 }
 
+/**
+ * The fused kernels' arithmetic for `backend`: the native addon's on wasm where it is loaded (MTLAB_NATIVE=0 turns
+ * it off), else the JavaScript reference, which the cpu backend always keeps (it is the reference backend, and the
+ * browser runtime computes the same).
+ */
+function chooseCompute(backend: BackendName): void {
+  useCompute((backend === 'wasm' ? nativeCompute() : null) ?? jsCompute);
+}
+
 async function tryBackend(name: BackendName): Promise<boolean> {
   registerKernels();
   if (name === 'tensorflow' && (await probeNative()).loaded === null) return false;
@@ -78,15 +90,25 @@ export async function useBackend(choice: BackendChoice): Promise<BackendName> {
       });
     }
     await tf.ready();
+    chooseCompute(choice);
     return choice;
   }
   for (const name of ORDER) {
     if (await tryBackend(name)) {
       await tf.ready();
+      chooseCompute(name);
       return name;
     }
   }
   throw new LabError('internal', 'no TensorFlow.js backend could be started');
+}
+
+/** What the native addon adds to the wasm backend, or why it adds nothing. */
+function wasmNative(): string {
+  const native = describeNative();
+  if (!native.available) return `no native kernels: ${native.detail}`;
+  const fused = loadNativeFused();
+  return `${native.detail}; ${fused === null ? 'fused kernels in JavaScript (the addon predates them)' : `native fused kernels (${fused.fusedIsa().toUpperCase()})`}`;
 }
 
 /** What each backend is on this machine, for `mtlab info` and the About box. */
@@ -103,7 +125,11 @@ export async function describeBackends(): Promise<BackendInfo[]> {
       available: native.loaded !== null,
       detail: native.loaded ?? `install @tensorflow/tfjs-node or -node-gpu to enable (${native.reason})`,
     },
-    { name: 'wasm', available: true, detail: simd ? 'WebAssembly with SIMD (XNNPACK)' : 'WebAssembly' },
+    {
+      name: 'wasm',
+      available: true,
+      detail: `${simd ? 'WebAssembly with SIMD (XNNPACK)' : 'WebAssembly'}; ${wasmNative()}`,
+    },
     { name: 'cpu', available: true, detail: 'pure JavaScript (slow; for tests and checks)' },
   ];
 }

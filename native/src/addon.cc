@@ -6,6 +6,7 @@
 //   configure(isa, threads)       pick the instruction set ('avx512' | 'avx2' | 'generic' | '' for the best)
 //   info()                        { isa, detectedIsa, isas, hardwareThreads }
 //   systemBlas()                  { available, library, detail }: opens a system BLAS on first call
+//   the fused training kernels    sumOfSquares, adamStep, gruForward, ... (src/fused_napi.cc)
 //
 // Every size, leading dimension and stride is checked against the arrays' lengths before any memory is touched.
 #include <node_api.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <string>
 
+#include "fused.h"
 #include "sgemm.h"
 #include "system_blas.h"
 #include "thread_pool.h"
@@ -296,5 +298,6 @@ NAPI_MODULE_INIT() {
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) {
     return nullptr;
   }
+  if (!mtlab::register_fused(env, exports)) return nullptr;
   return exports;
 }
