@@ -17,16 +17,20 @@
 // dot products, softmax denominators and the loss in double as the reference's JavaScript numbers are, and
 // accumulations into float arrays (contexts, gradients of shared inputs) in the reference's order.
 
+#ifndef MTLAB_INLINE
+#define MTLAB_INLINE inline
+#endif
+
 using F = V::F;
 constexpr int W = V::kWidth;
 
-MTLAB_TARGET inline int lanes_at(Index j, Index n) { return n - j >= W ? W : static_cast<int>(n - j); }
+MTLAB_TARGET MTLAB_INLINE int lanes_at(Index j, Index n) { return n - j >= W ? W : static_cast<int>(n - j); }
 
 // ---- Element-wise functions ----
 
 // e^x with at most 2 ulp error for normal results (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial),
 // correctly rounded subnormals, +inf above ~88.72 and 0 below ~-103.97. NaN propagates.
-MTLAB_TARGET inline F exp_v(F x) {
+MTLAB_TARGET MTLAB_INLINE F exp_v(F x) {
   x = V::min(V::set1(89.0f), V::max(V::set1(-104.0f), x));
   const F n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
   // ln 2 in two parts; n·0.693359375 is exact (few bits), so the reduction is exact without FMA too.
@@ -44,7 +48,7 @@ MTLAB_TARGET inline F exp_v(F x) {
 
 // tanh x (Cephes tanhf): an odd polynomial below |x| = 0.625, where tanh x ≈ x keeps its relative accuracy, and
 // 1 − 2/(e^{2|x|} + 1) above, saturating at |x| = 9 (tanh 9 rounds to 1).
-MTLAB_TARGET inline F tanh_v(F x) {
+MTLAB_TARGET MTLAB_INLINE F tanh_v(F x) {
   const F ax = V::abs(x);
   const F z = V::mul(x, x);
   F p = V::set1(-5.70498872745e-3f);
@@ -59,20 +63,20 @@ MTLAB_TARGET inline F tanh_v(F x) {
 }
 
 // 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so that e^-x cannot overflow (tiny results keep their accuracy).
-MTLAB_TARGET inline F sigmoid_v(F x) {
+MTLAB_TARGET MTLAB_INLINE F sigmoid_v(F x) {
   const F one = V::set1(1.0f);
   const F e = exp_v(V::sub(V::zero(), V::abs(x)));
   return V::div(V::select(V::less(x, V::zero()), e, one), V::add(one, e));
 }
 
 // 1 − t², exact to a rounding for |t| near 1 (where t·t would cancel).
-MTLAB_TARGET inline F one_minus_square(F t) {
+MTLAB_TARGET MTLAB_INLINE F one_minus_square(F t) {
   const F one = V::set1(1.0f);
   return V::mul(V::sub(one, t), V::add(one, t));
 }
 
 // old + m·(new − old), exactly `new` for m = 1 and `old` for m = 0 (the padding masks).
-MTLAB_TARGET inline F masked_update(F old_value, F new_value, float m) {
+MTLAB_TARGET MTLAB_INLINE F masked_update(F old_value, F new_value, float m) {
   if (m == 1.0f) return new_value;
   if (m == 0.0f) return old_value;
   return V::fmadd(V::set1(m), V::sub(new_value, old_value), old_value);
@@ -102,7 +106,7 @@ MTLAB_TARGET void sigmoid_array(const float* x, Index n, float* out) {
 // ---- Reductions ----
 
 // Σ a·b in double (products of floats are exact in double).
-MTLAB_TARGET inline double dot_f64(const float* a, const float* b, Index n) {
+MTLAB_TARGET MTLAB_INLINE double dot_f64(const float* a, const float* b, Index n) {
   V::Acc acc = V::acc_zero();
   for (Index j = 0; j < n; j += W) {
     const int lanes = lanes_at(j, n);
@@ -383,7 +387,7 @@ inline void softmax_row(float* e, Index length) {
 }
 
 // context[b] = Σ_s α_s · values[b, s], accumulated in float in source order.
-MTLAB_TARGET inline void weighted_context(const AttentionForwardArgs& a, Index b) {
+MTLAB_TARGET MTLAB_INLINE void weighted_context(const AttentionForwardArgs& a, Index b) {
   float* context = a.context + b * a.value_size;
   for (Index h = 0; h < a.value_size; ++h) context[h] = 0.0f;
   for (Index s = 0; s < a.source; ++s) {
@@ -429,7 +433,8 @@ MTLAB_TARGET void dot_attention_forward(const AttentionForwardArgs& a) {
 
 // The part both attention gradients share: dvalues, and dE_s = α_s·(dα_s − Σ_s' α_s'·dα_s') for one batch item
 // into `de` (dα_s = dweights_s + dcontext·values_s).
-MTLAB_TARGET inline void attention_score_gradient(const AttentionBackwardArgs& a, Index b, float* dalpha, double* de) {
+MTLAB_TARGET MTLAB_INLINE void attention_score_gradient(const AttentionBackwardArgs& a, Index b, float* dalpha,
+                                                       double* de) {
   const float* dcontext = a.dcontext + b * a.value_size;
   double weighted = 0;
   for (Index s = 0; s < a.source; ++s) {
