@@ -21,8 +21,9 @@ import { Store } from '../engine/store/store.js';
 import { MTLAB_VERSION } from '../engine/version.js';
 import { type PeerResult, type PeerUnavailable, runPytorchPeer } from './peer.js';
 import { randomBatch, REFERENCE, REFERENCE_MODEL, referenceTrainer } from './reference.js';
+import { timeCompareView, type UiFigures } from './ui.js';
 
-export type BenchSection = 'training' | 'decoding' | 'store';
+export type BenchSection = 'training' | 'decoding' | 'store' | 'ui';
 
 export interface BenchOptions {
   steps: number;
@@ -56,6 +57,8 @@ export interface BenchResult {
   /** mtlab tokens/s ÷ PyTorch tokens/s (goal ≥ 0.5). */
   ratio?: number;
   decodingRatio?: { greedy: number; beam: number };
+  /** The app's compare view with 10 runs in Chromium (goal < 200 ms). */
+  ui?: UiFigures | { available: false; reason: string };
   store?: {
     runs: number;
     pointsPerSeries: number;
@@ -296,6 +299,11 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
       `  10 series × 1,000 bucketed points: ${result.store.seriesQueryMs.toFixed(1)} ms (goal < 50 ms); ` +
         `logging adds ${result.store.loggingOverheadPercent.toFixed(2)} % to a step (goal < 2 %)`,
     );
+  }
+  if (options.sections.has('ui')) {
+    log('The app (Chromium):');
+    result.ui = await timeCompareView(log);
+    if ('available' in result.ui) log(`  not available: ${result.ui.reason}`);
   }
   return result;
 }

@@ -12,11 +12,12 @@ import {
   writeLine,
 } from './command.js';
 
-const SECTIONS = ['training', 'decoding', 'store'] as const;
+const SECTIONS = ['training', 'decoding', 'store', 'ui'] as const;
 
 const bench: Command = {
   path: ['bench'],
-  usage: 'mtlab bench [--json] [--steps N] [--only training|decoding|store ...] [--no-peer] [--variants] [--backend B]',
+  usage:
+    'mtlab bench [--json] [--steps N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--backend B]',
   summary: 'benchmark training and decoding against PyTorch on this machine, and the experiment store at scale',
   help: [
     "The PyTorch side needs Debian's python3-torch and libopenblas0-pthread; without them mtlab's own figures are",

@@ -280,9 +280,10 @@ export class MetricTable {
     const range = { lo, hi, n: counted ?? (this.countPoints.get(runId, keyId) as number) };
     const buckets = Math.max(1, Math.floor(maxPoints));
     const span = range.hi - range.lo + 1;
-    // Wide buckets: re-bucket precomputed cells (each at most half a bucket wide) instead of every point.
+    // Wide buckets: re-bucket precomputed cells (none wider than a bucket, so every bucket gets one) instead of
+    // every point.
     for (let level = ROLLUP_LEVELS; level >= 1; level--) {
-      if (2 ** (ROLLUP_BITS * level) * 2 <= span / buckets) {
+      if (2 ** (ROLLUP_BITS * level) <= span / buckets) {
         return this.seriesFromRollups(empty, keyId, level, range.lo, span, buckets, range.n);
       }
     }
