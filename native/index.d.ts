@@ -100,6 +100,7 @@ export interface NativeBinding {
     batch: number,
     hidden: number,
   ): void;
+  logSoftmax(logits: Float32Array, out: Float32Array, rows: number, vocab: number): void;
   softmaxCrossEntropyForward(
     logits: Float32Array,
     targets: Int32Array,

@@ -82,6 +82,8 @@ export interface Compute {
     batch: number,
     hidden: number,
   ): void;
+  /** Row-wise log-softmax: out[r, k] = logits[r, k] − log Σ_v exp(logits[r, v]) (decoding). */
+  logSoftmax(logits: Float32Array, out: Float32Array, rows: number, vocab: number): void;
   /** loss[0] = Σ_r w_r · ((1−ε)·(−log p_r[y_r]) + ε·(−mean_v log p_r[v])); probs = softmax rows. */
   softmaxCrossEntropyForward(
     logits: Float32Array,
@@ -326,6 +328,18 @@ export const jsCompute: Compute = {
         dcPrev[ho + j] = dcTotal * f + (1 - m) * dcOut;
         dhPrev[ho + j] = (1 - m) * dhOut;
       }
+    }
+  },
+
+  logSoftmax(logits, out, rows, vocab) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * vocab;
+      let max = -Infinity;
+      for (let k = 0; k < vocab; k++) if (logits[o + k] > max) max = logits[o + k];
+      let sum = 0;
+      for (let k = 0; k < vocab; k++) sum += Math.exp(logits[o + k] - max);
+      const logZ = max + Math.log(sum);
+      for (let k = 0; k < vocab; k++) out[o + k] = logits[o + k] - logZ;
     }
   },
 

@@ -310,6 +310,11 @@ const KERNELS: Record<string, FusedKernel> = {
       }
     },
   },
+  MtlabLogSoftmax: {
+    inputs: ['logits'],
+    outputs: ({ logits }) => [{ shape: dims(logits!), dtype: F }],
+    run: ([logits], [out], { logits: li }) => compute.logSoftmax(f32(logits!), f32(out!), li!.shape[0]!, li!.shape[1]!),
+  },
   MtlabDotAttentionGrad: {
     inputs: ['dcontext', 'dweights', 'weights', 'keys', 'query', 'values'],
     outputs: ({ keys, query, values }) => [
@@ -550,6 +555,20 @@ export function fusedAdam(
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   if (!hasFusedKernels()) return null;
   return runFused('MtlabAdam', { param, grad, m, v }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** Row-wise log-softmax of [rows, vocab] logits for decoding (no gradient: search does not train). */
+export function logSoftmaxRows(logits: tf.Tensor): tf.Tensor {
+  if (!hasFusedKernels()) return tf.logSoftmax(logits);
+  return (runFused('MtlabLogSoftmax', { logits }) as tf.Tensor[])[0]!;
+}
+
+/** Rows of a matrix by index (beam search reorders states with it): `x[rows]`, for 2-D `x`. */
+export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
+  if (x.shape.length === 2) return embed(x, rows);
+  const [first, ...rest] = x.shape;
+  const width = rest.reduce((a, b) => a * b, 1);
+  return tf.reshape(embed(tf.reshape(x, [first!, width]), rows), [rows.length, ...rest]);
 }
 
 /** Rows of an embedding table: `table[ids]` ([ids, width]). */

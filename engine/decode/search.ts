@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocab.js';
 import type { Batch } from '../data/batch.js';
 import type { AttentionMemory } from '../model/attention.js';
+import { gatherRows, logSoftmaxRows } from '../backend/fused-kernels.js';
 import { type DecoderState, selectStateRows } from '../model/decoder.js';
 import { Dropout } from '../model/dropout.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
@@ -123,9 +124,17 @@ export function greedySearch(model: Seq2Seq, sources: readonly number[][], optio
           memory,
           Dropout.none,
         );
-        const logProbs = tf.logSoftmax(model.decoder.logits(step.output));
-        const best = tf.argMax(logProbs, 1).dataSync() as Int32Array;
-        const bestLogProb = tf.max(logProbs, 1).dataSync() as Float32Array;
+        const logProbs = logSoftmaxRows(model.decoder.logits(step.output)).dataSync() as Float32Array;
+        const vocab = model.targetVocabSize;
+        const best = new Int32Array(n);
+        const bestLogProb = new Float32Array(n);
+        for (let b = 0; b < n; b++) {
+          // The first of equal maxima, as argMax.
+          let arg = 0;
+          for (let v = 1; v < vocab; v++) if (logProbs[b * vocab + v]! > logProbs[b * vocab + arg]!) arg = v;
+          best[b] = arg;
+          bestLogProb[b] = logProbs[b * vocab + arg]!;
+        }
         const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
         for (let b = 0; b < n; b++) {
           const h = hyps[b]!;
@@ -152,6 +161,44 @@ interface Beam {
   attention: Float32Array[];
 }
 
+/**
+ * For each sentence, the `width` best continuations over its k beams and the whole vocabulary: score = beam
+ * log-probability + token log-probability, ties to the lower (beam · vocab + token) index. Dead beams (−∞) take
+ * part with −1e30, so they rank last.
+ */
+function topCandidates(
+  logProbs: Float32Array,
+  beams: Beam[][],
+  n: number,
+  k: number,
+  vocab: number,
+  width: number,
+): { values: Float64Array; indices: Int32Array } {
+  const values = new Float64Array(n * width).fill(-Infinity);
+  const indices = new Int32Array(n * width);
+  for (let s = 0; s < n; s++) {
+    const top = s * width;
+    let filled = 0;
+    for (let j = 0; j < k; j++) {
+      const beamScore = Number.isFinite(beams[s]![j]!.logProb) ? beams[s]![j]!.logProb : -1e30;
+      const row = (s * k + j) * vocab;
+      for (let v = 0; v < vocab; v++) {
+        const value = beamScore + logProbs[row + v]!;
+        if (filled === width && value <= values[top + width - 1]!) continue;
+        let at = filled === width ? width - 1 : filled++;
+        while (at > 0 && values[top + at - 1]! < value) {
+          values[top + at] = values[top + at - 1]!;
+          indices[top + at] = indices[top + at - 1]!;
+          at--;
+        }
+        values[top + at] = value;
+        indices[top + at] = j * vocab + v;
+      }
+    }
+  }
+  return { values, indices };
+}
+
 /** Beam search with a length penalty; returns the n best hypotheses per source, best first. */
 export function beamSearch(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Hypothesis[][] {
   const k = Math.max(1, options.beamSize);
@@ -164,19 +211,16 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
       const n = chunk.length;
       const limits = chunk.map((s) => maxOutputLength(s.length, options));
       // Every sentence's encoding repeated k times: row n·k + j is beam j of sentence n.
-      const repeat = tf.tensor1d(
-        Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k)),
-        'int32',
-      );
+      const repeat = Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k));
       const encoded = encodeForSearch(model, batch);
       let state = selectStateRows(encoded.state, repeat);
       const memory =
         encoded.memory === null
           ? null
           : {
-              keys: tf.gather(encoded.memory.keys, repeat),
-              values: tf.gather(encoded.memory.values, repeat),
-              maskBias: tf.gather(encoded.memory.maskBias, repeat),
+              keys: gatherRows(encoded.memory.keys, repeat),
+              values: gatherRows(encoded.memory.values, repeat),
+              maskBias: gatherRows(encoded.memory.maskBias, repeat),
             };
       let beams: Beam[][] = chunk.map(() =>
         Array.from({ length: k }, (_, j) => ({ tokens: [], logProb: j === 0 ? 0 : -Infinity, attention: [] })),
@@ -192,17 +236,10 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
           memory,
           Dropout.none,
         );
-        const logProbs = tf.logSoftmax(model.decoder.logits(step.output));
-        const beamScores = tf.tensor2d(
-          beams.flatMap((bs) => bs.map((b) => (Number.isFinite(b.logProb) ? b.logProb : -1e30))),
-          [n * k, 1],
-        );
-        const candidates = tf.reshape(tf.add(logProbs, beamScores), [n, k * vocab]);
-        const top = tf.topk(candidates, Math.min(2 * k, k * vocab));
-        const values = top.values.dataSync() as Float32Array;
-        const indices = top.indices.dataSync() as Int32Array;
+        const logProbs = logSoftmaxRows(model.decoder.logits(step.output)).dataSync() as Float32Array;
+        const width = Math.min(2 * k, k * vocab);
+        const { values, indices } = topCandidates(logProbs, beams, n, k, vocab, width);
         const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
-        const width = top.values.shape[1]!;
         const rows = new Int32Array(n * k);
         const nextTokens = new Int32Array(n * k).fill(PAD_ID);
         const nextBeams: Beam[][] = [];
@@ -267,7 +304,7 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
         }
         beams = nextBeams;
         previous = nextTokens;
-        state = selectStateRows(step.state, tf.tensor1d(rows, 'int32'));
+        state = selectStateRows(step.state, rows);
       }
       for (let s = 0; s < n; s++) {
         const ranked = finished[s]!.sort((a, b) => b.score - a.score).slice(0, nBest);

@@ -17,7 +17,7 @@ import { type Attention, type AttentionMemory, BahdanauAttention, LuongAttention
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
 import type { EncodedBatch } from './encoder.js';
-import { embed } from '../backend/fused-kernels.js';
+import { embed, gatherRows } from '../backend/fused-kernels.js';
 import { linear } from './linear.js';
 import type { Parameters } from './params.js';
 
@@ -151,11 +151,11 @@ export class Decoder {
 }
 
 /** Pick rows of a decoder state (beam search). */
-export function selectStateRows(state: DecoderState, rows: tf.Tensor): DecoderState {
+export function selectStateRows(state: DecoderState, rows: Int32Array): DecoderState {
   return {
     layers: state.layers.map((s) =>
-      s.c === undefined ? { h: tf.gather(s.h, rows) } : { h: tf.gather(s.h, rows), c: tf.gather(s.c, rows) },
+      s.c === undefined ? { h: gatherRows(s.h, rows) } : { h: gatherRows(s.h, rows), c: gatherRows(s.c, rows) },
     ),
-    feed: state.feed === null ? null : tf.gather(state.feed, rows),
+    feed: state.feed === null ? null : gatherRows(state.feed, rows),
   };
 }

@@ -70,6 +70,12 @@ struct LstmBackwardArgs {
   Index batch, hidden;
 };
 
+struct LogSoftmaxArgs {
+  const float* logits;  // [rows, vocab]
+  float* out;           // [rows, vocab]: logits − log Σ exp(logits), per row
+  Index rows, vocab;
+};
+
 struct SoftmaxXentForwardArgs {
   const float* logits;    // [rows, vocab]
   const int* targets;     // [rows], each in [0, vocab) where the row's weight is not 0
@@ -129,6 +135,7 @@ struct FusedKernels {
   void (*gru_backward)(const GruBackwardArgs& args);
   void (*lstm_forward)(const LstmForwardArgs& args);
   void (*lstm_backward)(const LstmBackwardArgs& args);
+  void (*log_softmax)(const LogSoftmaxArgs& args);
   void (*softmax_xent_forward)(const SoftmaxXentForwardArgs& args);
   void (*softmax_xent_backward)(const SoftmaxXentBackwardArgs& args);
   void (*additive_attention_forward)(const AttentionForwardArgs& args);

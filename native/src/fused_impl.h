@@ -308,6 +308,30 @@ MTLAB_TARGET void lstm_backward(const LstmBackwardArgs& a) {
 
 // ---- Softmax cross-entropy ----
 
+MTLAB_TARGET void log_softmax(const LogSoftmaxArgs& a) {
+  const Index vocab = a.vocab;
+  for (Index r = 0; r < a.rows; ++r) {
+    const float* logits = a.logits + r * vocab;
+    float* out = a.out + r * vocab;
+    F max_v = V::set1(-INFINITY);
+    for (Index k = 0; k < vocab; k += W) {
+      max_v = V::max(V::load_fill(logits + k, lanes_at(k, vocab), -INFINITY), max_v);
+    }
+    const float max = V::reduce_max(max_v);
+    const F shift = V::set1(max);
+    V::Acc sum_acc = V::acc_zero();
+    for (Index k = 0; k < vocab; k += W) {
+      const int lanes = lanes_at(k, vocab);
+      V::acc_add(sum_acc, V::keep(exp_v(V::sub(V::load_n(logits + k, lanes), shift)), lanes));
+    }
+    const F log_z = V::set1(static_cast<float>(static_cast<double>(max) + std::log(V::acc_sum(sum_acc))));
+    for (Index k = 0; k < vocab; k += W) {
+      const int lanes = lanes_at(k, vocab);
+      V::store_n(out + k, V::sub(V::load_n(logits + k, lanes), log_z), lanes);
+    }
+  }
+}
+
 MTLAB_TARGET void softmax_xent_forward(const SoftmaxXentForwardArgs& a) {
   const Index vocab = a.vocab;
   double total = 0;
@@ -522,6 +546,7 @@ FusedKernels make_fused_kernels(const char* name) {
   k.gru_backward = &gru_backward;
   k.lstm_forward = &lstm_forward;
   k.lstm_backward = &lstm_backward;
+  k.log_softmax = &log_softmax;
   k.softmax_xent_forward = &softmax_xent_forward;
   k.softmax_xent_backward = &softmax_xent_backward;
   k.additive_attention_forward = &additive_attention_forward;

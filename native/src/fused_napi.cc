@@ -317,6 +317,19 @@ napi_value SoftmaxXentForward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+napi_value LogSoftmax(napi_env env, napi_callback_info info) {
+  Args a;
+  Index rows = 0, vocab = 0;
+  Array logits, out;
+  if (!read_args(env, info, "logSoftmax", 4, a) || !dimension(a, 2, "rows", rows) ||
+      !dimension(a, 3, "vocab", vocab) || !floats(a, 0, "logits", double(rows) * vocab, logits) ||
+      !floats(a, 1, "out", double(rows) * vocab, out) || !separate(a, {&logits}, {&out})) {
+    return nullptr;
+  }
+  fused_kernels().log_softmax({logits.f(), out.f(), rows, vocab});
+  return undefined(env);
+}
+
 napi_value SoftmaxXentBackward(napi_env env, napi_callback_info info) {
   Args a;
   Index rows = 0, vocab = 0;
@@ -509,6 +522,7 @@ bool register_fused(napi_env env, napi_value exports) {
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxCrossEntropyForward", nullptr, SoftmaxXentForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxCrossEntropyBackward", nullptr, SoftmaxXentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logSoftmax", nullptr, LogSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"additiveAttentionForward", nullptr, AdditiveAttentionForward, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"additiveAttentionBackward", nullptr, AdditiveAttentionBackward, nullptr, nullptr, nullptr, napi_default,
