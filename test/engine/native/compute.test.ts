@@ -187,6 +187,14 @@ function checkSoftmaxCrossEntropy(rng: Rng, isa: string): void {
         rows,
         vocab,
       );
+      if (smoothing === 0) {
+        compareOutputs(
+          `${isa} log-softmax ${rows}×${vocab}`,
+          [rows * vocab],
+          (c, [out]) => c.logSoftmax(logits, out!, rows, vocab),
+          ['out'],
+        );
+      }
       const loss = new Float32Array(1);
       const probs = new Float32Array(rows * vocab);
       nativeCompute()!.softmaxCrossEntropyForward(logits, targets, weights, smoothing, loss, probs, rows, vocab);
@@ -418,7 +426,7 @@ describe('native fused kernels compute what jsCompute computes', { skip: skipRea
       checkGru(rng, isa);
       checkLstm(rng, isa);
     });
-    it(`${isa}: softmax cross-entropy with label smoothing 0 and 0.1, zero weights, logits ±50`, () => {
+    it(`${isa}: log-softmax, and softmax cross-entropy with label smoothing 0 and 0.1, zero weights, logits ±50`, () => {
       native.configure(isa);
       checkSoftmaxCrossEntropy(rng, isa);
     });
