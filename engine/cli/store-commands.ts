@@ -190,4 +190,33 @@ const metrics: Command = {
   },
 };
 
-export const storeCommands: Command[] = [runs, show, dbCheck, metrics];
+const info: Command = {
+  path: ['info'],
+  usage: 'mtlab info [--json] [--db PATH]',
+  summary: 'versions, compute backends (and which one training would use), presets, the experiment store',
+  options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  async run(args, ctx) {
+    const { useBackend } = await import('../backend/select.js');
+    const details = await withLab(args, ctx, async (lab) => ({
+      ...(await lab.info()),
+      presets: (await lab.listPresets()).map((p) => ({ name: p.name, description: p.description })),
+    }));
+    const chosen = await useBackend('auto');
+    if (flag(args, 'json')) {
+      writeJson(ctx.stdout, { ...details, defaultBackend: chosen });
+      return 0;
+    }
+    const lines = [
+      `mtlab ${details.version} (TensorFlow.js ${details.tfjsVersion}, Node ${process.version})`,
+      `store      ${details.storePath} (schema ${details.schemaVersion})`,
+      `backends   (training uses ${chosen} unless a run's config names another)`,
+      ...details.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.detail}`),
+      'presets',
+      ...details.presets.map((p) => `  ${p.name.padEnd(13)} ${p.description}`),
+    ];
+    writeLine(ctx.stdout, lines.join('\n'));
+    return 0;
+  },
+};
+
+export const storeCommands: Command[] = [runs, show, dbCheck, metrics, info];
