@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../engine/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
+import { describeNative, setNativeThreads } from '../engine/backend/native.js';
 import { useBackend } from '../engine/backend/select.js';
 import { beamSearch, greedySearch } from '../engine/decode/search.js';
 import { Rng } from '../engine/random.js';
@@ -227,6 +228,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     mtlab: MTLAB_VERSION,
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
   };
+  // As a single training run would: the queue gives one run all the cores (MTLAB_NATIVE_THREADS overrides).
+  if (!process.env.MTLAB_NATIVE_THREADS) setNativeThreads(os.availableParallelism());
   const backend = await useBackend(options.backend);
   let stepMs = 0;
   if (options.sections.has('training')) {
@@ -235,10 +238,11 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     );
     const main = timeSteps(options.steps, options.warmup);
     stepMs = main.ms;
+    const native = backend === 'wasm' ? describeNative() : { available: false, detail: '' };
     result.training = {
       backend,
       fusedKernels: hasFusedKernels(),
-      native: null,
+      native: native.available ? native.detail : null,
       msPerStep: main.ms,
       tokensPerSecond: (REFERENCE.batch * REFERENCE.length * 1000) / main.ms,
       parameters: main.parameters,
@@ -247,6 +251,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     };
     log(
       `  mtlab: ${main.ms.toFixed(1)} ms/step, ${Math.round(result.training.tokensPerSecond).toLocaleString('en-US')} target tokens/s (${main.parameters.toLocaleString('en-US')} parameters)`,
+    );
+    log(
+      `  ${native.available ? native.detail : backend === 'wasm' ? `no native accelerator (${native.detail})` : `backend ${backend}`}`,
     );
     if (options.variants) {
       setFusedKernels(false);

@@ -8,7 +8,8 @@
  * Where the addon is missing, disabled (MTLAB_NATIVE=0) or the call is unusual (other dtypes, prelu, odd
  * broadcasting), the original tfjs-backend-wasm kernel runs.
  *
- * Environment: MTLAB_NATIVE=0 disables the addon; MTLAB_NATIVE_THREADS (default 1) sets its threads;
+ * Environment: MTLAB_NATIVE=0 disables the addon; MTLAB_NATIVE_THREADS sets its threads (default 1;
+ * a training worker gets the machine's cores shared among the concurrent runs);
  * MTLAB_NATIVE_ISA=avx2|generic forces a lesser instruction set; MTLAB_NATIVE_BLAS=system|builtin chooses between
  * the built-in kernels and a system BLAS (default: built-in, or the system BLAS where only the portable kernels run).
  */
@@ -125,7 +126,7 @@ function load(): LoadResult {
       return { addon: null, detail: `MTLAB_NATIVE_ISA=${forcedIsa}: ${(error as Error).message}` };
     }
   }
-  threads = parseThreads(process.env.MTLAB_NATIVE_THREADS);
+  if (process.env.MTLAB_NATIVE_THREADS) threads = parseThreads(process.env.MTLAB_NATIVE_THREADS);
   const blasChoice = process.env.MTLAB_NATIVE_BLAS;
   // The built-in AVX kernels beat the system BLAS measured here (OpenBLAS 0.3.21 runs its Haswell kernels on
   // this AVX-512 CPU); the portable kernels do not, so there a system BLAS is preferred when one loads.

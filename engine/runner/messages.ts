@@ -6,6 +6,8 @@ export interface StartMessage {
   type: 'start';
   storePath: string;
   runId: number;
+  /** Threads the run's native matrix products may use: the machine's cores shared among the concurrent runs. */
+  threads: number;
 }
 
 export interface CancelMessage {

@@ -4,6 +4,7 @@
  * ends a worker cannot report itself (a crash, a kill).
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LabEventName, LabEvents } from '../api.js';
 import { LabError } from '../errors.js';
@@ -122,7 +123,8 @@ export class RunQueue {
       this.onExit(entry, code, signal);
       markExited();
     });
-    const start: HostMessage = { type: 'start', storePath: this.store.path, runId };
+    const threads = Math.max(1, Math.floor(os.availableParallelism() / this.options.concurrency));
+    const start: HostMessage = { type: 'start', storePath: this.store.path, runId, threads };
     child.send(start);
     this.emit('run:status', { runId, status: 'running', error: null });
     this.emit('store:changed', { what: 'runs' });
