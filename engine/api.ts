@@ -167,6 +167,15 @@ export interface DatasetDetail extends DatasetSummary {
   examples: SentencePair[];
 }
 
+/** A page of one split's pairs, in their stored order. */
+export interface DatasetPairsPage {
+  split: Split;
+  /** Pairs in the split. */
+  total: number;
+  offset: number;
+  pairs: SentencePair[];
+}
+
 export type GeneratorName = 'toy-fr' | 'reverse' | 'copy';
 
 export interface GenerateDatasetRequest {
@@ -506,6 +515,8 @@ export interface LabApi {
 
   listDatasets(): Promise<DatasetSummary[]>;
   getDataset(request: { name: string; examples?: number }): Promise<DatasetDetail>;
+  /** One split's pairs, a page at a time (at most 10,000 per request; default all up to that). */
+  getDatasetPairs(request: { name: string; split: Split; offset?: number; limit?: number }): Promise<DatasetPairsPage>;
   generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary>;
   importDataset(request: ImportDatasetRequest): Promise<ImportResult>;
   deleteDataset(request: { name: string }): Promise<void>;
@@ -546,6 +557,7 @@ export const LAB_METHODS = [
   'validateConfig',
   'listDatasets',
   'getDataset',
+  'getDatasetPairs',
   'generateDataset',
   'importDataset',
   'deleteDataset',

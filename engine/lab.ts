@@ -15,10 +15,12 @@ import type {
 } from './api.js';
 import type {
   DatasetDetail,
+  DatasetPairsPage,
   DatasetSummary,
   GenerateDatasetRequest,
   ImportDatasetRequest,
   ImportResult,
+  Split,
 } from './api.js';
 import type {
   Comparison,
@@ -157,6 +159,15 @@ export class Lab {
 
   async getDataset(request: { name: string; examples?: number }): Promise<DatasetDetail> {
     return datasets.getDataset(this.store, request);
+  }
+
+  async getDatasetPairs(request: {
+    name: string;
+    split: Split;
+    offset?: number;
+    limit?: number;
+  }): Promise<DatasetPairsPage> {
+    return datasets.getDatasetPairs(this.store, request);
   }
 
   async generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary> {

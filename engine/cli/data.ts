@@ -1,4 +1,6 @@
-/** `mtlab data ...`: import corpora, generate the built-in datasets, list, show and delete datasets. */
+/** `mtlab data ...`: import corpora, generate the built-in datasets, list, show, export and delete datasets. */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import type {
   CorpusFormat,
   DatasetDetail,
@@ -6,8 +8,10 @@ import type {
   GeneratorName,
   ImportOptions,
   ImportResult,
+  Split,
   TokenizerKind,
 } from '../api.js';
+import { LabError } from '../errors.js';
 import { CORPUS_FORMATS } from '../data/import.js';
 import { GENERATORS } from '../data/generate.js';
 import { TOKENIZER_KINDS } from '../data/tokenizers.js';
@@ -347,4 +351,118 @@ const removeCommand: Command = {
   },
 };
 
-export const dataCommands: Command[] = [importCommand, generateCommand, listCommand, showCommand, removeCommand];
+/** Write to a file, turning a failure into an error that names it. */
+async function openOutput(file: string): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
+  const stream: WriteStream = createWriteStream(file, { encoding: 'utf8' });
+  let failure: Error | null = null;
+  stream.on('error', (error) => (failure = error));
+  const check = (): void => {
+    if (failure !== null) {
+      throw new LabError('invalid-request', `cannot write ${file}: ${failure.message}`, { field: 'out' });
+    }
+  };
+  await new Promise<void>((resolve) => {
+    stream.once('open', () => resolve());
+    stream.once('error', () => resolve());
+  });
+  check();
+  return {
+    async write(text) {
+      check();
+      if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+      check();
+    },
+    async close() {
+      await new Promise<void>((resolve) => stream.end(resolve));
+      check();
+    },
+  };
+}
+
+const exportCommand: Command = {
+  path: ['data', 'export'],
+  usage: 'mtlab data export NAME [--split train|valid|test] [--format tsv|parallel] [--out PATH] [--db PATH]',
+  summary: "write one split's pairs as TSV or as two line-aligned files (to score translations elsewhere)",
+  help: [
+    'The text as stored: normalised as the import asked, before tokenisation. Default: the test split, as TSV',
+    '(source TAB target) on stdout or to --out FILE. --format parallel --out PREFIX writes PREFIX.src and PREFIX.tgt,',
+    'one sentence per line, e.g. to translate PREFIX.src with `mtlab translate --run RUN < PREFIX.src > hyp.txt`',
+    'and score it with `mtlab score --ref PREFIX.tgt --hyp hyp.txt`.',
+  ].join('\n'),
+  options: {
+    db: { type: 'string' },
+    split: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run(args, ctx) {
+    const name = args.positionals[0];
+    if (name === undefined) throw new UsageError('missing NAME (see `mtlab data ls`)');
+    if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
+    const split = choice<Split>(args, 'split', ['train', 'valid', 'test']) ?? 'test';
+    const format = choice(args, 'format', ['tsv', 'parallel'] as const) ?? 'tsv';
+    const out = stringOption(args, 'out');
+    if (format === 'parallel' && out === undefined) {
+      throw new UsageError('--format parallel needs --out PREFIX (it writes PREFIX.src and PREFIX.tgt)');
+    }
+    const written = await withLab(args, ctx, async (lab) => {
+      // Check the dataset before creating any file.
+      const first = await lab.getDatasetPairs({ name, split, offset: 0 });
+      const files =
+        out === undefined
+          ? []
+          : format === 'tsv'
+            ? [path.resolve(out)]
+            : [path.resolve(`${out}.src`), path.resolve(`${out}.tgt`)];
+      const outputs = await Promise.all(files.map((file) => openOutput(file)));
+      const toStdout = {
+        write: async (text: string) => void ctx.stdout.write(text),
+        close: async () => {},
+      };
+      let page = first;
+      let count = 0;
+      try {
+        for (;;) {
+          if (format === 'tsv') {
+            let text = '';
+            for (const [i, pair] of page.pairs.entries()) {
+              if (pair.source.includes('\t') || pair.target.includes('\t')) {
+                throw new LabError(
+                  'invalid-request',
+                  `pair ${page.offset + i + 1} of the ${split} split contains a tab, which TSV cannot hold; use --format parallel`,
+                );
+              }
+              text += `${pair.source}\t${pair.target}\n`;
+            }
+            await (outputs[0] ?? toStdout).write(text);
+          } else {
+            await outputs[0]!.write(page.pairs.map((p) => `${p.source}\n`).join(''));
+            await outputs[1]!.write(page.pairs.map((p) => `${p.target}\n`).join(''));
+          }
+          count += page.pairs.length;
+          if (page.pairs.length === 0 || count >= page.total) break;
+          page = await lab.getDatasetPairs({ name, split, offset: count });
+        }
+      } finally {
+        await Promise.all(outputs.map((output) => output.close()));
+      }
+      return { files, count };
+    });
+    if (written.files.length > 0) {
+      writeLine(
+        ctx.stdout,
+        `Wrote ${formatCount(written.count)} ${split} pairs of "${name}" to ${written.files.join(' and ')}`,
+      );
+    }
+    return 0;
+  },
+};
+
+export const dataCommands: Command[] = [
+  importCommand,
+  generateCommand,
+  listCommand,
+  showCommand,
+  exportCommand,
+  removeCommand,
+];

@@ -478,7 +478,7 @@ export function comparisonText(comparison: Comparison): string {
     lines.push('', 'Test BLEU by source length (words):');
     lines.push(
       formatTable(buckets, [
-        { header: '  LENGTH', value: (b) => `  ${b.from}-${b.to}` },
+        { header: '  LENGTH', value: (b) => `  ${b.from === b.to ? b.from : `${b.from}-${b.to}`}` },
         { header: 'SENTENCES', value: (b) => String(b.sentences), align: 'right' },
         ...runs.map((r) => ({
           header: `RUN ${r.run.id}`,

@@ -1,15 +1,17 @@
 /** The dataset requests of the LabApi, as the `Lab` class calls them. */
 import type {
   DatasetDetail,
+  DatasetPairsPage,
   DatasetSummary,
   GenerateDatasetRequest,
   ImportDatasetRequest,
   ImportResult,
+  Split,
 } from '../api.js';
 import type { Store } from '../store/store.js';
 import { generateDataset } from './generate.js';
 import { importCorpus } from './import.js';
-import { checkLookupName, checkObject, optionalInteger } from './request-checks.js';
+import { checkLookupName, checkObject, optionalInteger, requiredChoice } from './request-checks.js';
 import { lengthHistograms } from './stats.js';
 import { loadTokenizers } from './tokenizers.js';
 
@@ -34,6 +36,23 @@ export function getDataset(store: Store, request: { name: string; examples?: num
     targetLengthHistogram: histograms.target,
     examples: train.slice(0, examples).map((p) => ({ source: p.source, target: p.target })),
   };
+}
+
+export const MAX_PAIRS_PER_PAGE = 10_000;
+
+/** A page of one split's pairs (text as stored: normalised, before tokenisation). */
+export function getDatasetPairs(
+  store: Store,
+  request: { name: string; split: Split; offset?: number; limit?: number },
+): DatasetPairsPage {
+  const r = checkObject(request, 'request');
+  const name = checkLookupName(r.name);
+  const split = requiredChoice<Split>(r.split, 'split', ['train', 'valid', 'test']);
+  const offset = optionalInteger(r.offset, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const limit = optionalInteger(r.limit, 'limit', 0, MAX_PAIRS_PER_PAGE) ?? MAX_PAIRS_PER_PAGE;
+  const total = store.getDataset(name).stats.pairs[split];
+  const pairs = store.datasetPairs(name, split, limit, offset).map((p) => ({ source: p.source, target: p.target }));
+  return { split, total, offset, pairs };
 }
 
 export function generate(store: Store, request: GenerateDatasetRequest): DatasetSummary {

@@ -33,6 +33,7 @@ export {
   type BleuLengthBucket,
   bleuByLength,
   DEFAULT_LENGTH_BUCKET_EDGES,
+  lengthBucketEdges,
   type LengthBucketItem,
 } from './length-buckets.js';
 export {

@@ -17,6 +17,15 @@ export interface LengthBucketItem {
  */
 export const DEFAULT_LENGTH_BUCKET_EDGES: readonly number[] = [1, 6, 11, 16, 21];
 
+/**
+ * Five buckets of equal width that cover source lengths 1..longest (the last one open-ended), so a corpus of short
+ * sentences is not lumped into one bucket: 25 words gives the default 1–5, 6–10, …, 21+; 10 words gives 1–2, 3–4, …
+ */
+export function lengthBucketEdges(longest: number, count = 5): number[] {
+  const width = Math.max(1, Math.ceil(longest / count));
+  return Array.from({ length: count }, (_, i) => 1 + i * width);
+}
+
 export interface BleuLengthBucket extends LengthBucketScore {
   /** e.g. "1-5", or "21+" for the last, open-ended bucket. */
   label: string;
@@ -54,7 +63,7 @@ export function bleuByLength(
     return {
       from,
       to,
-      label: last ? `${from}+` : `${from}-${to}`,
+      label: last ? `${from}+` : from === to ? `${from}` : `${from}-${to}`,
       sentences: bucket.sentences,
       // (The reference count only feeds the signature, which buckets do not report.)
       bleu: bucket.sentences === 0 ? 0 : bleu.scoreFromStats(bucket.stats, 1).score,

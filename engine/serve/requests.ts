@@ -69,6 +69,12 @@ export const REQUEST_SCHEMAS = {
 
   listDatasets: none(),
   getDataset: object({ name: name(), examples: optional(integer({ min: 0, max: 10_000 })) }),
+  getDatasetPairs: object({
+    name: name(),
+    split: oneOf(['train', 'valid', 'test']),
+    offset: optional(integer({ min: 0 })),
+    limit: optional(integer({ min: 0, max: 10_000 })),
+  }),
   generateDataset: object({
     generator: oneOf(['toy-fr', 'reverse', 'copy']),
     name: name(),

@@ -289,12 +289,12 @@ export class Store {
     return this.toDatasetSummary(this.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DatasetRow);
   }
 
-  datasetPairs(name: string, split: Split, limit?: number): StoredPair[] {
+  datasetPairs(name: string, split: Split, limit?: number, offset = 0): StoredPair[] {
     const row = this.datasetRow(name);
     const sql =
       'SELECT source, target, alignment FROM dataset_pairs WHERE dataset_id = ? AND split = ? ORDER BY idx' +
-      (limit === undefined ? '' : ' LIMIT ?');
-    const params: unknown[] = limit === undefined ? [row.id, split] : [row.id, split, limit];
+      (limit === undefined ? '' : ' LIMIT ? OFFSET ?');
+    const params: unknown[] = limit === undefined ? [row.id, split] : [row.id, split, limit, offset];
     return this.db.prepare(sql).all(...params) as StoredPair[];
   }
 

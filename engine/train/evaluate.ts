@@ -17,6 +17,7 @@ import {
   bleuByLength,
   corpusBleu,
   corpusChrf,
+  lengthBucketEdges,
   sumAlignmentCounts,
 } from '../metrics/index.js';
 import { Dropout } from '../model/dropout.js';
@@ -129,6 +130,22 @@ function sourceWords(text: string): number {
   return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
 }
 
+const bucketEdges = new WeakMap<PreparedData, number[]>();
+
+/** The BLEU-by-length buckets of a dataset: the same for every split and run, sized to its longest source. */
+function datasetBucketEdges(data: PreparedData): number[] {
+  let edges = bucketEdges.get(data);
+  if (edges === undefined) {
+    let longest = 1;
+    for (const pairs of Object.values(data.text)) {
+      for (const pair of pairs) longest = Math.max(longest, sourceWords(pair.source));
+    }
+    edges = lengthBucketEdges(longest);
+    bucketEdges.set(data, edges);
+  }
+  return edges;
+}
+
 export function evaluate(
   model: Seq2Seq,
   data: PreparedData,
@@ -166,6 +183,7 @@ export function evaluate(
       hypothesis: hypothesisStrings[i]!,
       reference: references[i]!,
     })),
+    { edges: datasetBucketEdges(data) },
   ).map(({ from, to, sentences, bleu }) => ({ from, to, sentences, bleu }));
   return { metrics, pairs, hypotheses, bleuByLength: buckets };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -142,6 +142,76 @@ describe('mtlab data', () => {
       db,
     ]);
     assert.match(human.stdout, /Skipped 2 lines:\n .*bad\.tsv line 2: no TAB separator.*\n .*bad\.tsv line 4/);
+  });
+
+  it('exports a split as TSV or as two line-aligned files that import back', async () => {
+    const { db, dir } = setup();
+    assert.equal(
+      (await runCli(['data', 'generate', 'reverse', '--name', 'rev', '--pairs', '300', '--db', db])).code,
+      0,
+    );
+    const tsv = await runCli(['data', 'export', 'rev', '--db', db]);
+    assert.equal(tsv.code, 0, tsv.stderr);
+    const lines = tsv.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 15, 'the test split by default');
+    for (const line of lines) {
+      const [source, target] = line.split('\t');
+      assert.equal(target, source!.split(' ').reverse().join(' '));
+    }
+
+    const prefix = path.join(dir, 'valid');
+    const parallel = await runCli([
+      'data',
+      'export',
+      'rev',
+      '--split',
+      'valid',
+      '--format',
+      'parallel',
+      '--out',
+      prefix,
+      '--db',
+      db,
+    ]);
+    assert.equal(parallel.code, 0, parallel.stderr);
+    assert.match(parallel.stdout, /Wrote 15 valid pairs of "rev" to .*valid\.src and .*valid\.tgt/);
+    const sources = readFileSync(`${prefix}.src`, 'utf8').trimEnd().split('\n');
+    const targets = readFileSync(`${prefix}.tgt`, 'utf8').trimEnd().split('\n');
+    assert.equal(sources.length, 15);
+    assert.deepEqual(
+      targets,
+      sources.map((s) => s.split(' ').reverse().join(' ')),
+    );
+
+    const file = path.join(dir, 'train.tsv');
+    assert.equal((await runCli(['data', 'export', 'rev', '--split', 'train', '--out', file, '--db', db])).code, 0);
+    const again = await runCli([
+      'data',
+      'import',
+      file,
+      '--format',
+      'tatoeba',
+      '--name',
+      'rev2',
+      '--valid',
+      '0',
+      '--test',
+      '0',
+      '--db',
+      db,
+      '--json',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).dataset.stats.pairs.train, 270);
+
+    const missing = await runCli(['data', 'export', 'nope', '--db', db]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /dataset "nope" does not exist/);
+    const noPrefix = await runCli(['data', 'export', 'rev', '--format', 'parallel', '--db', db]);
+    assert.equal(noPrefix.code, 2);
+    assert.match(noPrefix.stderr, /--format parallel needs --out PREFIX/);
+    const badSplit = await runCli(['data', 'export', 'rev', '--split', 'dev', '--db', db]);
+    assert.match(badSplit.stderr, /--split must be one of train, valid, test, got "dev"/);
   });
 
   it('explains usage mistakes', async () => {

@@ -230,6 +230,7 @@ export const SAMPLE_REQUESTS: { [M in LabMethod]: LabRequest<M> } = {
   validateConfig: { config: { model: { cell: 'gru' } } },
   listDatasets: undefined,
   getDataset: { name: 'toy', examples: 3 },
+  getDatasetPairs: { name: 'toy', split: 'test', offset: 10, limit: 5 },
   generateDataset: { generator: 'toy-fr', name: 'toy', pairs: 100, seed: 1 },
   importDataset: { name: 'pairs', format: 'tsv', source: { fileName: 'pairs.tsv', content: 'en\tfr\nhi\tsalut\n' } },
   deleteDataset: { name: 'toy' },

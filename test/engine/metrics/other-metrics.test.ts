@@ -4,6 +4,8 @@ import { LabError } from '../../../engine/errors.js';
 import {
   bleuByLength,
   corpusBleu,
+  DEFAULT_LENGTH_BUCKET_EDGES,
+  lengthBucketEdges,
   perplexity,
   sequenceAccuracy,
   tokenAccuracy,
@@ -84,6 +86,24 @@ describe('BLEU by source length', () => {
     assert.equal(buckets[0]!.bleu, first);
     assert.equal(buckets[2]!.bleu, 0);
     assert.ok(Math.abs(buckets[4]!.bleu - 100) < 1e-9);
+  });
+
+  it('sizes five buckets to the longest source sentence', () => {
+    assert.deepEqual(lengthBucketEdges(25), [...DEFAULT_LENGTH_BUCKET_EDGES]);
+    assert.deepEqual(lengthBucketEdges(10), [1, 3, 5, 7, 9]);
+    assert.deepEqual(lengthBucketEdges(11), [1, 4, 7, 10, 13]);
+    assert.deepEqual(lengthBucketEdges(3), [1, 2, 3, 4, 5]);
+    const short = bleuByLength(items.slice(0, 2), { edges: lengthBucketEdges(4) });
+    assert.deepEqual(
+      short.map((b) => [b.label, b.sentences]),
+      [
+        ['1', 0],
+        ['2', 0],
+        ['3', 1],
+        ['4', 0],
+        ['5+', 1],
+      ],
+    );
   });
 
   it('takes other edges and BLEU options', () => {

@@ -21,6 +21,7 @@ const METHODS = [
   'validateConfig',
   'listDatasets',
   'getDataset',
+  'getDatasetPairs',
   'generateDataset',
   'importDataset',
   'deleteDataset',
