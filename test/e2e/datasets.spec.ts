@@ -1,13 +1,36 @@
+import { readFile } from 'node:fs/promises';
 import { expect, openApp, startLab, test } from './fixtures.js';
 
 test.describe('datasets', () => {
-  test('browse a dataset: statistics, length histogram, examples', async ({ page, demoLab }) => {
+  test('browse a dataset: statistics, length histogram, every pair of each split', async ({ page, demoLab }) => {
     await openApp(page, demoLab, '#/datasets/toy-fr');
     const detail = page.getByTestId('dataset-detail');
     await expect(detail.getByRole('heading', { name: 'toy-fr' })).toBeVisible();
-    await expect(detail.getByText('1,600')).toBeVisible();
+    await expect(detail.getByText('1,600').first()).toBeVisible();
     await expect(detail.getByRole('img', { name: /Source sentence lengths/ })).toBeVisible();
-    await expect(detail.locator('table tbody tr').first()).toContainText(/the|a|some/);
+
+    const pairs = page.getByTestId('pair-browser');
+    const rows = pairs.locator('table tbody tr');
+    await expect(pairs.getByTestId('pair-range')).toHaveText(/1–25 of\s+1,600/);
+    await expect(rows).toHaveCount(25);
+    await expect(rows.first()).toContainText(/the|a|some/);
+    const firstPair = await rows.first().textContent();
+    await pairs.getByRole('button', { name: 'Next page' }).click();
+    await expect(pairs.getByTestId('pair-range')).toHaveText(/26–50 of\s+1,600/);
+    await expect(rows.first().locator('td').first()).toHaveText('26');
+    await pairs.getByRole('button', { name: 'Last page' }).click();
+    await expect(pairs.getByTestId('pair-range')).toHaveText(/1,576–1,600 of\s+1,600/);
+
+    await pairs.getByRole('radio', { name: /^test/ }).check();
+    await expect(pairs.getByTestId('pair-range')).toHaveText(/^1–\d+ of\s+\d+$/);
+    await expect(rows.first()).not.toHaveText(firstPair ?? '');
+
+    const download = page.waitForEvent('download');
+    await pairs.getByRole('button', { name: 'Download test as TSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('toy-fr.test.tsv');
+    const text = await readFile((await file.path())!, 'utf8');
+    expect(text.split('\n').filter((line) => line.includes('\t')).length).toBeGreaterThan(0);
   });
 
   test('import a corpus file, and see the engine’s message for a bad one', async ({ page }) => {
