@@ -34,6 +34,8 @@ export interface BenchOptions {
   backend: BackendName | 'auto';
   /** Also time the reference step without mtlab's fused kernels. */
   variants: boolean;
+  /** Also profile one step: time per kernel. */
+  profile?: boolean;
   log: (line: string) => void;
 }
 
@@ -47,6 +49,8 @@ export interface TrainingFigures {
   /** Memory after the timed steps minus before: flat (≈ 0) means no tensor leaks per step. */
   tensorsLeakedPerStep: number;
   heapGrowthMBPerStep: number;
+  /** Where one step's time goes (--profile): kernels by total time, and the time outside any kernel. */
+  profile?: { kernels: { kernel: string; calls: number; ms: number }[]; outsideKernelsMs: number; stepMs: number };
 }
 
 export interface BenchResult {
@@ -94,6 +98,30 @@ function timeSteps(steps: number, warmup: number): { ms: number; leaked: number;
   const parameters = trainer.model.params.count;
   trainer.dispose();
   return { ms: median(times), leaked, heapMB, parameters };
+}
+
+/** One step under tf.profile: time per kernel name (the profiler's own overhead lands in the step time). */
+async function profileStep(): Promise<NonNullable<TrainingFigures['profile']>> {
+  const trainer = referenceTrainer(1);
+  const batch = randomBatch(7);
+  for (let i = 0; i < 3; i++) trainer.step(batch);
+  let stepMs = 0;
+  const info = await tf.profile(() => {
+    const started = performance.now();
+    trainer.step(batch);
+    stepMs = performance.now() - started;
+  });
+  trainer.dispose();
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  for (const kernel of info.kernels) {
+    const entry = byKernel.get(kernel.name) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += Number(kernel.kernelTimeMs) || 0;
+    byKernel.set(kernel.name, entry);
+  }
+  const kernels = [...byKernel.entries()].map(([kernel, v]) => ({ kernel, ...v })).sort((a, b) => b.ms - a.ms);
+  const inKernels = kernels.reduce((sum, k) => sum + k.ms, 0);
+  return { kernels, outsideKernelsMs: Math.max(0, stepMs - inKernels), stepMs };
 }
 
 function timeDecoding(log: (line: string) => void): NonNullable<BenchResult['decoding']> {
@@ -261,6 +289,28 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
       setFusedKernels(true);
       result.training.variants = { withoutFusedKernels: composite.ms };
       log(`  without fused kernels: ${composite.ms.toFixed(1)} ms/step`);
+    }
+    if (options.profile === true) {
+      const profile = await profileStep();
+      result.training.profile = profile;
+      log(`  profile of one step (${profile.stepMs.toFixed(1)} ms under the profiler):`);
+      const shown = profile.kernels.slice(0, 12);
+      for (const k of shown) {
+        log(
+          `    ${k.kernel.padEnd(30)} ${k.ms.toFixed(1).padStart(7)} ms ${((100 * k.ms) / profile.stepMs).toFixed(0).padStart(3)} %  ${String(k.calls).padStart(5)} calls`,
+        );
+      }
+      const rest = profile.kernels.slice(shown.length);
+      if (rest.length > 0) {
+        const ms = rest.reduce((sum, k) => sum + k.ms, 0);
+        const calls = rest.reduce((sum, k) => sum + k.calls, 0);
+        log(
+          `    ${`${rest.length} other kernels`.padEnd(30)} ${ms.toFixed(1).padStart(7)} ms ${((100 * ms) / profile.stepMs).toFixed(0).padStart(3)} %  ${String(calls).padStart(5)} calls`,
+        );
+      }
+      log(
+        `    ${'outside kernels (JS, autodiff)'.padEnd(30)} ${profile.outsideKernelsMs.toFixed(1).padStart(7)} ms ${((100 * profile.outsideKernelsMs) / profile.stepMs).toFixed(0).padStart(3)} %`,
+      );
     }
   }
   if (options.sections.has('decoding')) {

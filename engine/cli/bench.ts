@@ -17,11 +17,12 @@ const SECTIONS = ['training', 'decoding', 'store', 'ui'] as const;
 const bench: Command = {
   path: ['bench'],
   usage:
-    'mtlab bench [--json] [--steps N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--backend B]',
+    'mtlab bench [--json] [--steps N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--profile] [--backend B]',
   summary: 'benchmark training and decoding against PyTorch on this machine, and the experiment store at scale',
   help: [
     "The PyTorch side needs Debian's python3-torch and libopenblas0-pthread; without them mtlab's own figures are",
-    'printed. With --json the last line is one JSON object with every figure.',
+    'printed. With --json the last line is one JSON object with every figure. --variants also times the step without',
+    "mtlab's fused kernels; --profile shows where one step's time goes, kernel by kernel.",
   ].join('\n'),
   options: {
     json: { type: 'boolean' },
@@ -30,6 +31,7 @@ const bench: Command = {
     only: { type: 'string', multiple: true },
     'no-peer': { type: 'boolean' },
     variants: { type: 'boolean' },
+    profile: { type: 'boolean' },
     backend: { type: 'string' },
   },
   async run(args, ctx) {
@@ -51,6 +53,7 @@ const bench: Command = {
       peer: !flag(args, 'no-peer'),
       backend: backend as 'auto',
       variants: flag(args, 'variants'),
+      profile: flag(args, 'profile'),
       log: (line) => writeLine(json ? ctx.stderr : ctx.stdout, line),
     });
     if (json) writeJson(ctx.stdout, result);
