@@ -39,7 +39,8 @@ export class LearningRate {
           rate =
             s.decay === 'linear' ? this.base * (1 - progress) : (this.base * (1 + Math.cos(Math.PI * progress))) / 2;
         }
-        return Math.max(s.minLearningRate, rate);
+        // The floor never lifts the rate above the base rate (a small learningRate with the default floor).
+        return Math.max(Math.min(s.minLearningRate, this.base), rate);
       }
     }
   }
