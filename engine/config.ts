@@ -27,10 +27,10 @@ export const DEFAULT_CONFIG: RunConfig = {
     optimizer: 'adam',
     learningRate: 0.002,
     momentum: 0,
-    // Measured on toy-fr (3,000 steps): a constant rate leaves GRU + Bahdanau noisy at the end (valid BLEU 97-99,
-    // attention/gold agreement 84-91 % from one validation to the next); cosine decay ends at 100 % test sequence
-    // accuracy and 94 % agreement. A GRU without attention ends lower with it (28 vs 41 test BLEU): it is still
-    // learning at 3,000 steps. The same schedule for every run keeps comparisons fair.
+    // Measured on toy-fr (3,000 steps): a constant rate leaves GRU + Bahdanau noisy at the end (valid BLEU 90-99.8,
+    // attention/gold agreement 84-91 % from one validation to the next); with cosine decay valid BLEU stays at 99.9
+    // over the last 1,500 steps and test agreement is 93 %. A GRU without attention ends lower with it (27 vs 41 test
+    // BLEU): it is still learning at 3,000 steps. The same schedule for every run keeps comparisons fair.
     schedule: { kind: 'warmup-decay', warmupSteps: 100, decay: 'cosine', minLearningRate: 0.0001 },
     batchSize: 64,
     steps: 3000,

@@ -32,15 +32,13 @@ export class LearningRate {
       case 'warmup-decay': {
         const warm = Math.max(1, s.warmupSteps);
         if (step <= warm && s.warmupSteps > 0) return (this.base * step) / warm;
-        let rate: number;
-        if (s.decay === 'inverse-sqrt') rate = this.base * Math.sqrt(warm / step);
-        else {
-          const progress = Math.min(1, (step - warm) / Math.max(1, this.totalSteps - warm));
-          rate =
-            s.decay === 'linear' ? this.base * (1 - progress) : (this.base * (1 + Math.cos(Math.PI * progress))) / 2;
-        }
         // The floor never lifts the rate above the base rate (a small learningRate with the default floor).
-        return Math.max(Math.min(s.minLearningRate, this.base), rate);
+        const floor = Math.min(s.minLearningRate, this.base);
+        if (s.decay === 'inverse-sqrt') return Math.max(floor, this.base * Math.sqrt(warm / step));
+        // Linear and cosine go from the base rate down to the floor at the last step (as PyTorch's eta_min).
+        const progress = Math.min(1, (step - warm) / Math.max(1, this.totalSteps - warm));
+        const fraction = s.decay === 'linear' ? 1 - progress : (1 + Math.cos(Math.PI * progress)) / 2;
+        return floor + (this.base - floor) * fraction;
       }
     }
   }
