@@ -59,6 +59,8 @@ const SHAPES: Shape[] = [
   shape('  its dW           [640×512]ᵀ·[640×256]', 512, 256, 640, true, false),
   shape('context, batched   64×([1×10]·[10×256])', 1, 256, 10, false, false, 64),
   shape('scores             [640×256]·[256×1]', 640, 1, 256),
+  // Greedy decoding, 128 sentences at a time: one step's vocabulary projection.
+  shape('decode vocab proj.  [128×256]·[256×2000]', 128, 2000, 256),
 ];
 
 interface Column {
