@@ -277,7 +277,10 @@ const translate: Command = {
   usage:
     'mtlab translate (--run RUN | --model DIR) [--beam N] [--nbest N] [--checkpoint best|last] [--json] [TEXT ...]',
   summary: 'translate sentences with a run or an exported model (reads lines from stdin when no TEXT)',
-  help: 'Greedy search unless --beam N (N ≥ 1). --json prints every candidate with its score and attention matrix.',
+  help: [
+    'The words of TEXT make one sentence (quotes optional); to translate several, give one per line on stdin.',
+    'Greedy search unless --beam N (N ≥ 1). --json prints every candidate with its score and attention matrix.',
+  ].join('\n'),
   options: {
     db: { type: 'string' },
     run: { type: 'string' },
