@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { RunProgressEvent } from '../../../engine/api.js';
+import type { RunProgressEvent, RunStatusEvent } from '../../../engine/api.js';
 import { Lab } from '../../../engine/lab.js';
 import { startServer } from '../../../engine/serve.js';
 import { storeWithDataset, tinyConfig } from '../../helpers/training.js';
@@ -17,9 +17,15 @@ it('a WebSocket client sees a running run progress within a second of each step'
     });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const progress: { event: RunProgressEvent; receivedAt: number }[] = [];
+    const ended: number[] = [];
+    let onEnd = (): void => {};
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { event: string; payload: RunProgressEvent };
+      const message = JSON.parse(String(data)) as { event: string; payload: RunProgressEvent & RunStatusEvent };
       if (message.event === 'run:progress') progress.push({ event: message.payload, receivedAt: Date.now() / 1000 });
+      if (message.event === 'run:status' && message.payload.status === 'finished') {
+        ended.push(message.payload.runId);
+        onEnd();
+      }
     });
     // Start the run over HTTP, as the app does.
     const response = await fetch(`${server.url}api/createRun`, {
@@ -30,6 +36,13 @@ it('a WebSocket client sees a running run progress within a second of each step'
     assert.equal(response.status, 200, await response.clone().text());
     const run = (await response.json()) as { id: number };
     assert.equal(await lab.waitForRun(run.id), 'finished');
+    // The lab sends the last progress before the run's end, in order on one socket: wait for the end to arrive.
+    await new Promise<void>((resolve) => {
+      onEnd = () => {
+        if (ended.includes(run.id)) resolve();
+      };
+      onEnd();
+    });
     socket.close();
     assert.ok(progress.length >= 3, `${progress.length} progress events`);
     assert.equal(progress.at(-1)!.event.step, 60, 'the last step is never left out by throttling');
