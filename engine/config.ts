@@ -210,9 +210,14 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** Deep-merge `patch` over `base`; `null` in the patch replaces (e.g. `earlyStopping: null`). */
+/**
+ * Deep-merge `patch` over `base`; `null` in the patch replaces (e.g. `earlyStopping: null`). A patch that switches a
+ * variant (a schedule or decay of another `kind`) replaces it: the new kind's defaults fill the rest, not the fields
+ * of the old one.
+ */
 function merge(base: unknown, patch: unknown): unknown {
   if (!isObject(patch) || !isObject(base)) return clone(patch);
+  if (typeof patch.kind === 'string' && typeof base.kind === 'string' && patch.kind !== base.kind) return clone(patch);
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) out[key] = key in base ? merge(base[key], value) : clone(value);
   return out;
@@ -237,10 +242,12 @@ function templateFor(config: Record<string, unknown>): unknown {
   const template = clone(DEFAULT_CONFIG) as unknown as Record<string, Record<string, unknown>>;
   const train = template.train!;
   const schedule = (config.train as Record<string, unknown> | undefined)?.schedule;
-  const scheduleKind = isObject(schedule) && typeof schedule.kind === 'string' ? schedule.kind : 'constant';
+  const scheduleKind =
+    isObject(schedule) && typeof schedule.kind === 'string' ? schedule.kind : DEFAULT_CONFIG.train.schedule.kind;
   train.schedule = SCHEDULE_DEFAULTS[scheduleKind as LearningRateSchedule['kind']] ?? SCHEDULE_DEFAULTS.constant;
   const decay = (config.train as Record<string, unknown> | undefined)?.teacherForcingDecay;
-  const decayKind = isObject(decay) && typeof decay.kind === 'string' ? decay.kind : 'none';
+  const decayKind =
+    isObject(decay) && typeof decay.kind === 'string' ? decay.kind : DEFAULT_CONFIG.train.teacherForcingDecay.kind;
   train.teacherForcingDecay = DECAY_DEFAULTS[decayKind as TeacherForcingDecay['kind']] ?? DECAY_DEFAULTS.none;
   train.earlyStopping = { metric: 'bleu', patience: 5 };
   return template;
@@ -403,7 +410,10 @@ export function readConfigFile(file: string): Record<string, unknown> {
     const doc = YAML.parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
-      const line = first.linePos?.[0].line;
+      const offset = first.pos[0];
+      // (An error at the very end, e.g. an unclosed bracket, belongs to the last line, not the empty one after it.)
+      const lines = text.replace(/\n$/, '').split('\n').length;
+      const line = Number.isInteger(offset) ? Math.min(lines, text.slice(0, offset).split('\n').length) : undefined;
       throw new LabError(
         'invalid-config',
         `${name}${line === undefined ? '' : `, line ${line}`}: ${first.message.split('\n')[0]}`,
