@@ -106,6 +106,14 @@ export const FIELD_SECTIONS: FieldSection[] = [
         options: ['inverse-sqrt', 'linear', 'cosine'],
         when: schedule('warmup-decay'),
       },
+      {
+        path: 'train.schedule.minLearningRate',
+        label: 'Min. learning rate',
+        kind: 'number',
+        min: 0,
+        step: 0.0001,
+        when: (c) => c.train.schedule.kind !== 'constant',
+      },
       { path: 'train.batchSize', label: 'Batch size', kind: 'integer', min: 1 },
       { path: 'train.steps', label: 'Steps', kind: 'integer', min: 0, help: '0 = use epochs' },
       { path: 'train.epochs', label: 'Epochs', kind: 'integer', min: 0, help: '0 = use steps' },
@@ -186,18 +194,8 @@ export const FIELD_SECTIONS: FieldSection[] = [
 ];
 
 /** What a union field becomes when its kind changes (its other fields get these starting values). */
-export const KIND_DEFAULTS: Record<string, Record<string, Record<string, unknown>>> = {
-  'train.schedule.kind': {
-    constant: { kind: 'constant' },
-    plateau: { kind: 'plateau', factor: 0.5, patience: 3, minLearningRate: 1e-5 },
-    'warmup-decay': { kind: 'warmup-decay', warmupSteps: 400, decay: 'inverse-sqrt', minLearningRate: 1e-5 },
-  },
-  'train.teacherForcingDecay.kind': {
-    none: { kind: 'none' },
-    linear: { kind: 'linear', endRatio: 0.5, steps: 10000 },
-    'inverse-sigmoid': { kind: 'inverse-sigmoid', k: 1000 },
-  },
-};
+/** Fields that choose a variant (its other fields depend on it). */
+export const VARIANT_KINDS: readonly string[] = ['train.schedule.kind', 'train.teacherForcingDecay.kind'];
 
 export function getPath(object: unknown, path: string): unknown {
   if (path === 'train.earlyStopping.metric' && getPath(object, 'train.earlyStopping') === null) return 'off';
@@ -217,13 +215,11 @@ export function setPath(object: Record<string, unknown>, path: string, value: un
     train.earlyStopping = value === 'off' ? null : { metric: value, patience: current?.patience ?? 5 };
     return;
   }
-  const kinds = KIND_DEFAULTS[path];
-  const replacement = kinds?.[String(value)];
-  if (replacement !== undefined) {
-    // Changing a union's kind replaces the whole object with that kind's fields.
+  if (VARIANT_KINDS.includes(path)) {
+    // Changing a union's kind replaces the whole object; the engine fills in that kind's defaults (ConfigForm).
     let holder: Record<string, unknown> = object;
     for (const part of parts.slice(0, -2)) holder = holder[part] as Record<string, unknown>;
-    holder[parts[parts.length - 2]!] = structuredClone(replacement);
+    holder[parts[parts.length - 2]!] = { kind: value };
     return;
   }
   let holder: Record<string, unknown> = object;
