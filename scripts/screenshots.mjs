@@ -3,8 +3,8 @@
 //
 // Serves the app like `mtlab serve` and drives Debian's Chromium (/usr/bin/chromium, or $MTLAB_CHROMIUM) through
 // the views. Without --db it shows the demo store (scripts/seed-demo.mjs: made-up curves, no training); with --db
-// it shows that store, picking its runs by what they recorded. LabApi methods the engine does not implement yet are
-// filled by the demo lab's stand-ins (listed on the console); views that need more are skipped, and say so.
+// it shows that store, picking its runs by what they recorded; views the store has nothing for are skipped, and
+// say so.
 // Needs `npm run build` first. Writes docs/screenshots/*.png.
 /* global window, document -- these run in the page */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ const outDir = path.resolve(values.out ?? path.join(root, 'docs', 'screenshots')
 mkdirSync(outDir, { recursive: true });
 
 const { seedDemoStore } = await load('test/helpers/demo-store.js');
-const { DemoLab, withStandIns } = await load('test/helpers/demo-lab.js');
+const { DemoLab } = await load('test/helpers/demo-lab.js');
 const { Store } = await load('engine/store/store.js');
 const { startServer } = await load('engine/serve.js');
 
@@ -34,29 +34,21 @@ seedDemoStore(emptyPath, { empty: true });
 
 async function serve(file) {
   const lab = new DemoLab(Store.open(file));
-  const served = withStandIns(lab);
   const server = await startServer({
-    lab: served.lab,
+    lab,
     port: 0,
     staticDir: path.join(root, 'dist/renderer'),
     log: console.error,
   });
-  return {
-    lab: served.lab,
-    server,
-    standIns: served.standIns,
-    close: async () => (await server.close(), await lab.close()),
-  };
+  return { lab, server, close: async () => (await server.close(), await lab.close()) };
 }
 
 const main = await serve(storePath);
 const empty = await serve(emptyPath);
-if (main.standIns.length > 0) console.log(`screenshots: demo stand-ins for ${main.standIns.join(', ')}`);
-const implemented = (method) => !main.standIns.includes(method) && typeof main.lab[method] === 'function';
 
 // Pick what to show from what the store holds.
 const runs = await main.lab.listRuns({});
-const experiments = (await main.lab.listExperiments?.()) ?? [];
+const experiments = await main.lab.listExperiments();
 const byBleu = [...runs].sort((a, b) => (b.bestBleu ?? -1) - (a.bestBleu ?? -1));
 const attentionRun = byBleu.find((r) => r.attention !== 'none');
 const comparison = experiments.find((e) => e.runIds.length >= 2);
@@ -139,7 +131,14 @@ try {
       ready: '[data-testid=attention-canvas]',
     });
   }
-  if (implemented('translate') && focus) {
+  // Translating needs a trained checkpoint (the demo store's made-up runs have none that load).
+  const trained =
+    focus !== undefined &&
+    (await main.lab.translate({ runId: focus.id, texts: ['a'] }).then(
+      () => true,
+      () => false,
+    ));
+  if (trained) {
     await shoot('translate', main.server, `#/translate?run=${focus.id}`, {
       ready: '[data-testid=translate-text]',
       height: 1250,
@@ -150,7 +149,7 @@ try {
         await page.waitForSelector('[data-testid=translation] canvas', { timeout: 60_000 });
       },
     });
-  } else console.log('screenshots: translate skipped (the engine does not translate yet)');
+  } else console.log('screenshots: translate skipped (no trained checkpoint in this store)');
   await shoot('datasets', main.server, '#/datasets', { ready: '[data-testid=dataset-detail]' });
   await shoot('import', main.server, '#/datasets?action=import', { ready: '[data-testid=import-form]', height: 900 });
   await shoot('new-experiment', main.server, '#/new', { ready: '[data-testid=config-form]' });

@@ -6,9 +6,8 @@
 //                              [--serve] [--port P] [--token T] [--live]
 //
 // PATH defaults to $TMPDIR/mtlab-demo.db. --many adds N small runs (runs table at scale), --compare an experiment
-// of N long runs (compare view at scale). --serve starts the app on the store like `mtlab serve`, with stand-ins
-// for the LabApi methods the engine does not implement yet (it prints which); --live also makes the queued run
-// train on a timer, so progress moves. Needs `npm run build` first.
+// of N long runs (compare view at scale). --serve starts the app on the store like `mtlab serve`; --live also makes
+// the queued run train on a timer, so progress moves. Needs `npm run build` first.
 import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,18 +57,16 @@ console.log(
 );
 
 if (values.serve) {
-  const { DemoLab, withStandIns } = await import(dist('test/helpers/demo-lab.js'));
+  const { DemoLab } = await import(dist('test/helpers/demo-lab.js'));
   const { startServer } = await import(dist('engine/serve.js'));
   const { Store } = await import(dist('engine/store/store.js'));
   const lab = new DemoLab(Store.open(file));
-  const served = withStandIns(lab);
   const server = await startServer({
-    lab: served.lab,
+    lab,
     port: values.port === undefined ? 7878 : Number(values.port),
     token: values.token,
     staticDir: path.join(root, 'dist/renderer'),
   });
-  if (served.standIns.length > 0) console.log(`seed-demo: stand-ins for ${served.standIns.join(', ')}`);
   if (values.live) {
     const queued = (await lab.listRuns({ status: ['queued'] }))[0];
     if (queued) {

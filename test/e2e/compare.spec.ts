@@ -18,7 +18,6 @@ test.describe('compare view', () => {
   });
 
   test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {
-    test.skip(!demoLab.implements('compare'), 'the engine does not implement compare yet');
     const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
     await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
     const metrics = page.getByTestId('compare-metrics');

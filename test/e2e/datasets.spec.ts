@@ -36,7 +36,6 @@ test.describe('datasets', () => {
   test('import a corpus file, and see the engine’s message for a bad one', async ({ page }) => {
     const lab = await startLab();
     try {
-      test.skip(!lab.implements('importDataset'), 'the engine does not import corpora yet');
       await openApp(page, lab, '#/datasets?action=import');
       const form = page.getByTestId('import-form');
       await form.getByLabel('Name').fill('tiny-upload');
@@ -81,7 +80,6 @@ test.describe('datasets', () => {
   test('generate a built-in dataset', async ({ page }) => {
     const lab = await startLab();
     try {
-      test.skip(!lab.implements('generateDataset'), 'the engine does not generate datasets yet');
       await openApp(page, lab, '#/datasets?action=generate');
       const form = page.getByTestId('generate-form');
       await form.getByLabel('reverse').check();

@@ -1,13 +1,11 @@
 /**
  * A new user's path: generate toy-fr, launch the comparison, watch progress, open the comparison and an attention
- * heatmap, export it, translate. It skips itself while the engine lacks a method it needs.
+ * heatmap, export it, translate.
  */
-import type { CreateExperimentRequest, LabMethod } from '../../engine/api.js';
+import type { CreateExperimentRequest } from '../../engine/api.js';
 import type { ServedLab } from '../../engine/serve.js';
 import type { DemoLab } from '../helpers/demo-lab.js';
 import { expect, openApp, startLab, test } from './fixtures.js';
-
-const NEEDED: LabMethod[] = ['generateDataset', 'createExperiment', 'compare', 'translate'];
 
 /**
  * The preset's runs, shrunk so the whole path fits in a CI minute: everything the user does goes through the app
@@ -47,8 +45,6 @@ test('new user: toy-fr, the comparison, progress, attention, translation, export
   test.setTimeout(5 * 60_000);
   const lab = await startLab({ empty: true }, quickExperiments, { concurrency: 3 });
   try {
-    const missing = NEEDED.filter((method) => !lab.implements(method));
-    test.skip(missing.length > 0, `the engine does not implement ${missing.join(', ')} yet`);
     await openApp(page, lab);
     await page.getByTestId('first-run-start').click();
 

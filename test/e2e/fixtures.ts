@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
-import type { LabMethod } from '../../engine/api.js';
 import type { LabOptions } from '../../engine/lab.js';
 import type * as ServeModule from '../../engine/serve.js';
 import type { RunningServer, ServedLab } from '../../engine/serve.js';
@@ -32,8 +31,6 @@ export interface LabServer {
   server: RunningServer;
   lab: DemoLab;
   demo: DemoStore;
-  /** Whether the engine implements a LabApi method yet (the tests of what it lacks skip themselves). */
-  implements(method: LabMethod): boolean;
   close(): Promise<void>;
 }
 
@@ -57,7 +54,6 @@ export async function startLab(
     server,
     lab,
     demo,
-    implements: (method) => typeof served[method] === 'function',
     async close() {
       await server.close();
       await lab.close();
