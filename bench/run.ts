@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../engine/api.js';
+import type { BackendName, MetricKey } from '../engine/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
 import { describeNative, setNativeThreads } from '../engine/backend/native.js';
 import { useBackend } from '../engine/backend/select.js';
@@ -161,7 +161,7 @@ function timeStore(stepMs: number, log: (line: string) => void): NonNullable<Ben
     const store = Store.open(path.join(dir, 'experiments.db'));
     const runs = 100;
     const points = 50_000;
-    const keys = ['train/loss', 'train/learning_rate'];
+    const keys: MetricKey[] = ['train/loss', 'train/learning_rate'];
     store.addDataset({
       name: 'bench',
       kind: 'generated',
@@ -212,7 +212,7 @@ function timeStore(stepMs: number, log: (line: string) => void): NonNullable<Ben
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const chosen = runIds.slice(0, 10);
     const query = (): void => {
-      for (const runId of chosen) store.metrics.series(runId, 'train/loss', 1000);
+      for (const runId of chosen) store.metrics.series(runId, keys[0]!, 1000);
     };
     query();
     const runsMs: number[] = [];
@@ -229,7 +229,8 @@ function timeStore(stepMs: number, log: (line: string) => void): NonNullable<Ben
       const batch = [];
       for (let s = 0; s < 100; s++) {
         const step = points + f * 100 + s + 1;
-        for (const key of ['train/loss', 'train/learning_rate', 'train/grad_norm', 'train/tokens_per_second']) {
+        const logged: MetricKey[] = ['train/loss', 'train/learning_rate', 'train/grad_norm', 'train/tokens_per_second'];
+        for (const key of logged) {
           batch.push({ key, step, value: Math.random(), wallTime: step });
         }
       }

@@ -291,6 +291,20 @@ export interface RunSummary {
   durationSeconds: number | null;
 }
 
+/** What each training step records (stored as `train/<name>`). */
+export type TrainingMetricName = 'loss' | 'learning_rate' | 'grad_norm' | 'tokens_per_second' | 'teacher_forcing';
+
+/** What an evaluation measures: on the validation split at each validation, on the test split once at the end. */
+export type EvaluationMetricName =
+  'loss' | 'perplexity' | 'token_accuracy' | 'sequence_accuracy' | 'bleu' | 'chrf' | 'alignment_agreement' | 'aer';
+
+/**
+ * The name a metric is stored and charted under: `train/loss`, `valid/bleu`, `test/chrf`. Every place that names a
+ * metric in code uses this type, so a misspelt key does not build. (Keys read back from a store are plain strings:
+ * a store may hold keys this version does not know.)
+ */
+export type MetricKey = `train/${TrainingMetricName}` | `${'valid' | 'test'}/${EvaluationMetricName}`;
+
 export interface MetricValue {
   step: number;
   value: number;
@@ -605,7 +619,10 @@ export interface RunProgressEvent {
 export interface RunValidationEvent {
   runId: number;
   step: number;
+  /** What the validation measured, by evaluation metric name (`bleu`, `loss`: without the `valid/` of the keys). */
   metrics: Record<string, number>;
+  /** The run's best validation BLEU so far (`valid/bleu`, as the store keeps it: `RunSummary.bestBleu`). */
+  bestBleu: number | null;
 }
 
 export interface RunStatusEvent {
@@ -633,7 +650,13 @@ export const LAB_EVENTS = [
   'store:changed',
 ] as const satisfies readonly LabEventName[];
 
-export type LabEventListener = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void;
+/** One event with its payload, discriminated by `event`: `switch (e.event)` narrows `e.payload`. */
+export type LabEvent = { [E in LabEventName]: { event: E; payload: LabEvents[E] } }[LabEventName];
+
+/** A listener's arguments, `(event, payload)`, as a union of pairs: `switch (event)` narrows `payload` too. */
+export type LabEventArgs = { [E in LabEventName]: [event: E, payload: LabEvents[E]] }[LabEventName];
+
+export type LabEventListener = (...args: LabEventArgs) => void;
 
 /** What a front end holds: the requests, plus a subscription to events. */
 export interface LabClient extends LabApi {

@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import type {
   AttentionMatrix,
   DbCheckResult,
+  LabEventArgs,
   LabEventListener,
-  LabEventName,
-  LabEvents,
   LabInfo,
   ListRunsRequest,
   MetricSeries,
@@ -67,7 +66,7 @@ const MAX_SERIES_POINTS = 10_000;
 export class Lab {
   readonly store: Store;
   readonly options: Required<LabOptions>;
-  private readonly events = new EventEmitter();
+  private readonly events = new EventEmitter<{ event: LabEventArgs }>();
 
   constructor(store: Store, options: LabOptions = {}) {
     this.store = store;
@@ -85,7 +84,7 @@ export class Lab {
   /** The run queue, started on first use. */
   queue(): RunQueue {
     if (this.runQueue === null) {
-      this.runQueue = new RunQueue(this.store, (event, payload) => this.emit(event, payload), {
+      this.runQueue = new RunQueue(this.store, (...event) => this.emit(...event), {
         concurrency: this.options.concurrency,
         ...(this.options.spawnWorker === undefined ? {} : { spawn: this.options.spawnWorker }),
       });
@@ -109,15 +108,14 @@ export class Lab {
   // Events
 
   subscribe(listener: LabEventListener): () => void {
-    const handler = (event: LabEventName, payload: unknown): void => {
-      listener(event, payload as LabEvents[typeof event]);
-    };
+    // A handler of its own per subscription: the same listener subscribed twice is heard twice, stopped once each.
+    const handler: LabEventListener = (...event) => listener(...event);
     this.events.on('event', handler);
     return () => this.events.off('event', handler);
   }
 
-  protected emit<E extends LabEventName>(event: E, payload: LabEvents[E]): void {
-    this.events.emit('event', event, payload);
+  protected emit(...event: LabEventArgs): void {
+    this.events.emit('event', ...event);
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -2,14 +2,7 @@
  * Commands that train and use models: train, resume, cancel, translate, experiment create/run/ls, compare.
  * Training happens in worker processes (the run queue); these commands follow the runs' events and draw progress.
  */
-import type {
-  Comparison,
-  RunProgressEvent,
-  RunStatus,
-  RunStatusEvent,
-  RunValidationEvent,
-  Translation,
-} from '../api.js';
+import type { Comparison, MetricKey, RunStatus, Translation } from '../api.js';
 import { applyOverrides, presetOverrides, readConfigFile, requireValidConfig } from '../config.js';
 import { GENERATORS } from '../data/generate.js';
 import { LabError } from '../errors.js';
@@ -79,17 +72,17 @@ export async function followRuns(
     };
     unsubscribe = lab.subscribe((event, payload) => {
       if (event === 'run:progress') {
-        const p = payload as RunProgressEvent;
+        const p = payload;
         if (!statuses.has(p.runId)) return;
         const text = `${prefix(p.runId)}step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSecond).toLocaleString('en-US')} tok/s ETA ${formatDuration(p.etaSeconds)}`;
         progress.set(p.runId, text);
         if (single) bar.update(p.step / Math.max(1, p.totalSteps), text);
         else bar.update(0, [...progress.values()].join(' | '));
       } else if (event === 'run:validation') {
-        const v = payload as RunValidationEvent;
+        const v = payload;
         if (statuses.has(v.runId)) say(prefix(v.runId) + validationLine(v.step, v.metrics));
       } else if (event === 'run:status') {
-        const s = payload as RunStatusEvent;
+        const s = payload;
         if (!statuses.has(s.runId)) return;
         statuses.set(s.runId, s.status);
         if (ENDED.includes(s.status))
@@ -447,7 +440,7 @@ const experimentList: Command = {
 /** A comparison for the terminal: a metrics table, the config differences, BLEU by source length. */
 export function comparisonText(comparison: Comparison): string {
   const runs = comparison.runs;
-  const metric = (r: (typeof runs)[number], key: string, digits = 2): string => formatNumber(r.latest[key], digits);
+  const metric = (r: (typeof runs)[number], key: MetricKey, digits = 2): string => formatNumber(r.latest[key], digits);
   const lines = [
     formatTable(runs, [
       { header: 'RUN', value: (r) => String(r.run.id), align: 'right' },
@@ -456,7 +449,11 @@ export function comparisonText(comparison: Comparison): string {
       { header: 'STATUS', value: (r) => r.run.status },
       { header: 'STEPS', value: (r) => String(r.run.progress.step), align: 'right' },
       { header: 'VALID BLEU', value: (r) => metric(r, 'valid/bleu'), align: 'right' },
-      { header: 'BEST', value: (r) => formatNumber(r.best['valid/bleu']?.value, 2), align: 'right' },
+      {
+        header: 'BEST',
+        value: (r) => formatNumber(r.best['valid/bleu' satisfies MetricKey]?.value, 2),
+        align: 'right',
+      },
       { header: 'TEST BLEU', value: (r) => metric(r, 'test/bleu'), align: 'right' },
       { header: 'CHRF', value: (r) => metric(r, 'test/chrf'), align: 'right' },
       { header: 'SEQ ACC', value: (r) => metric(r, 'test/sequence_accuracy', 1), align: 'right' },

@@ -6,12 +6,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { LabEventName, LabEvents } from '../api.js';
+import type { LabEventArgs } from '../api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { HostMessage, WorkerMessage } from './messages.js';
 
-export type Emit = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void;
+export type Emit = (...event: LabEventArgs) => void;
 
 /** Starts a worker process (Node's fork by default; tests and Electron may supply their own). */
 export type WorkerSpawner = () => ChildProcess;
@@ -161,7 +161,13 @@ export class RunQueue {
       }
       case 'validation':
         this.flushProgress(entry);
-        this.emit('run:validation', { runId: message.runId, step: message.step, metrics: message.metrics });
+        this.emit('run:validation', {
+          runId: message.runId,
+          step: message.step,
+          metrics: message.metrics,
+          // The worker wrote the validation's metrics before reporting it: the store's best includes them.
+          bestBleu: this.store.bestBleu(message.runId),
+        });
         return;
       case 'started':
         this.emit('store:changed', { what: 'runs' });

@@ -7,6 +7,7 @@ import type {
   DbCheckResult,
   ExperimentSummary,
   LengthBucketScore,
+  MetricKey,
   RunConfig,
   RunStatus,
   RunSummary,
@@ -23,6 +24,13 @@ export { resolveStorePath } from './open.js';
 export type { MetricPoint } from './metrics.js';
 
 const now = (): string => new Date().toISOString();
+
+/** The metrics a run summary carries: the best validation BLEU (highest ever logged) and the last training loss. */
+const BEST_BLEU_KEY: MetricKey = 'valid/bleu';
+const LAST_LOSS_KEY: MetricKey = 'train/loss';
+/** A run's best BLEU in SQL, for the run `r.id` (one row of latest_metrics, kept by every metric write). */
+const BEST_BLEU_SQL = `(SELECT l.max_value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id
+             WHERE l.run_id = r.id AND k.name = '${BEST_BLEU_KEY}')`;
 
 interface RunRow {
   id: number;
@@ -430,14 +438,23 @@ export class Store {
     const rows = this.db
       .prepare(
         `SELECT r.*,
-           (SELECT l.max_value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id
-             WHERE l.run_id = r.id AND k.name = 'valid/bleu') AS best_bleu,
+           ${BEST_BLEU_SQL} AS best_bleu,
            (SELECT l.value FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id
-             WHERE l.run_id = r.id AND k.name = 'train/loss') AS last_loss
+             WHERE l.run_id = r.id AND k.name = '${LAST_LOSS_KEY}') AS last_loss
          FROM runs r ${where} ORDER BY r.id`,
       )
       .all(...params) as (RunRow & { best_bleu: number | null; last_loss: number | null })[];
     return rows.map((r) => this.toRunRecord(r, r.best_bleu, r.last_loss));
+  }
+
+  /**
+   * A run's best validation BLEU so far, as its summary reports it (`RunSummary.bestBleu`): what a validation event
+   * carries, so front ends never work it out again. Null for a run without BLEU yet, or no such run.
+   */
+  bestBleu(runId: number): number | null {
+    const row = this.db.prepare(`SELECT ${BEST_BLEU_SQL} AS best FROM runs r WHERE r.id = ?`).get(runId) as
+      { best: number | null } | undefined;
+    return row?.best ?? null;
   }
 
   listRuns(filter: { experimentId?: number; status?: readonly RunStatus[] } = {}): RunRecord[] {

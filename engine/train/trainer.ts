@@ -8,7 +8,7 @@
  * random generator, optimiser and schedules are restored).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, RunConfig } from '../api.js';
+import type { BackendName, EvaluationMetricName, MetricKey, RunConfig } from '../api.js';
 import { useBackend } from '../backend/select.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
@@ -62,7 +62,7 @@ export const SAMPLE_COUNT = 8;
 const METRIC_FLUSH_MS = 2000;
 const PROGRESS_STORE_MS = 1000;
 
-const EARLY_STOPPING_KEYS: Record<string, { key: string; mode: 'min' | 'max' }> = {
+const EARLY_STOPPING_KEYS: Record<string, { key: EvaluationMetricName; mode: 'min' | 'max' }> = {
   loss: { key: 'loss', mode: 'min' },
   bleu: { key: 'bleu', mode: 'max' },
   chrf: { key: 'chrf', mode: 'max' },
@@ -162,7 +162,16 @@ export class Trainer {
     return this.model.params.count;
   }
 
-  private log(key: string, step: number, value: number): void {
+  private log(key: MetricKey, step: number, value: number): void {
+    this.record(key, step, value);
+  }
+
+  /** An evaluation's metrics, under `valid/<name>` or `test/<name>` (the evaluation names them). */
+  private logEvaluation(split: 'valid' | 'test', step: number, metrics: Record<string, number>): void {
+    for (const [name, value] of Object.entries(metrics)) this.record(`${split}/${name}`, step, value);
+  }
+
+  private record(key: string, step: number, value: number): void {
     if (Number.isFinite(value)) this.points.push({ key, step, value, wallTime: nowSeconds() });
   }
 
@@ -227,7 +236,7 @@ export class Trainer {
       batchSize: Math.max(this.config.train.batchSize, 64),
     });
     const step = this.state.step;
-    for (const [key, value] of Object.entries(evaluation.metrics)) this.log(`valid/${key}`, step, value);
+    this.logEvaluation('valid', step, evaluation.metrics);
     // The fixed sample sentences: their translation and attention at this step.
     const bySample = new Map(evaluation.pairs.map((p, i) => [p.index, evaluation.hypotheses[i]!]));
     const text = this.data.text.valid;
@@ -392,7 +401,7 @@ export class Trainer {
       strategy: 'configured',
       batchSize: Math.max(this.config.train.batchSize, 64),
     });
-    for (const [key, value] of Object.entries(evaluation.metrics)) this.log(`test/${key}`, this.state.step, value);
+    this.logEvaluation('test', this.state.step, evaluation.metrics);
     this.flush(true);
     this.store.setRunSummary(this.runId, {
       checkpoint: tag,

@@ -8,9 +8,8 @@ import { EventEmitter } from 'node:events';
 import vm from 'node:vm';
 import {
   LAB_METHODS,
+  type LabEventArgs,
   type LabEventListener,
-  type LabEventName,
-  type LabEvents,
   type LabMethod,
   type LabRequest,
 } from '../../engine/api.js';
@@ -209,8 +208,8 @@ export class RecordingLab implements HostedLab {
     return () => this.listeners.delete(listener);
   }
 
-  fire<E extends LabEventName>(event: E, payload: LabEvents[E]): void {
-    for (const listener of this.listeners) listener(event, payload);
+  fire(...event: LabEventArgs): void {
+    for (const listener of this.listeners) listener(...event);
   }
 
   get subscribers(): number {

@@ -3,15 +3,15 @@
  * two additions. `fire()` emits an event, and `simulateTraining()` makes a queued run "train" on a timer (recording
  * demo metrics, samples and attention and emitting the lab's events), so live progress can be seen without a model.
  */
-import type { LabEventName, LabEvents } from '../../engine/api.js';
+import type { LabEventArgs } from '../../engine/api.js';
 import { Lab } from '../../engine/lab.js';
 import { CURVES, type Curve, DemoTraining, demoDatasetFromStore } from './demo-store.js';
 
 export class DemoLab extends Lab {
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  fire<E extends LabEventName>(event: E, payload: LabEvents[E]): void {
-    this.emit(event, payload);
+  fire(...event: LabEventArgs): void {
+    this.emit(...event);
   }
 
   /** Train a queued run on a timer: `stepsPerTick` steps every `tickMs`. Returns a function that stops it. */
@@ -57,7 +57,10 @@ export class DemoLab extends Lab {
         etaSeconds: ((training.totalSteps - training.step) / stepsPerTick) * ((options.tickMs ?? 250) / 1000),
       });
       // As the run queue reports them: the trainer's metric names, without the `valid/` of the stored keys.
-      if (validation !== null) this.fire('run:validation', { runId, step: training.step, metrics: validation });
+      if (validation !== null) {
+        const bestBleu = this.store.bestBleu(runId);
+        this.fire('run:validation', { runId, step: training.step, metrics: validation, bestBleu });
+      }
       if (training.step >= training.totalSteps) {
         stop();
         training.finish();

@@ -64,6 +64,32 @@ describe('run queue', () => {
     }
   });
 
+  it("reports with each validation the run's best BLEU so far, as the store keeps it", async () => {
+    const { lab } = labOn();
+    try {
+      const config = tinyConfig('reverse', { train: { steps: 30, validateEvery: 10 } });
+      const run = await lab.createRun({ config });
+      const heard: LabEvents['run:validation'][] = [];
+      const stop = lab.subscribe((event, payload) => {
+        if (event === 'run:validation' && payload.runId === run.id) heard.push(payload);
+      });
+      assert.equal(await lab.waitForRun(run.id), 'finished');
+      stop();
+      assert.deepEqual(
+        heard.map((v) => v.step),
+        [10, 20, 30],
+      );
+      let best = -Infinity;
+      for (const validation of heard) {
+        best = Math.max(best, validation.metrics.bleu!);
+        assert.equal(validation.bestBleu, best, `step ${validation.step}`);
+      }
+      assert.equal(heard.at(-1)!.bestBleu, lab.store.getRun(run.id).summary.bestBleu);
+    } finally {
+      await lab.close();
+    }
+  });
+
   it('marks a run whose worker is killed as interrupted; `mtlab resume` continues from its checkpoint', async () => {
     const { lab, file } = labOn();
     let runId = 0;

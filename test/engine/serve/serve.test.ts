@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { LabEventName, LabEvents, LabInfo } from '../../../engine/api.js';
+import type { LabEventArgs, LabInfo } from '../../../engine/api.js';
 import { LabError } from '../../../engine/errors.js';
 import { Lab } from '../../../engine/lab.js';
 import { type RunningServer, type ServedLab, startServer } from '../../../engine/serve.js';
@@ -16,8 +16,8 @@ const TOKEN = 'test-token-0123456789';
 
 /** A Lab whose events the test can fire. */
 class EmittingLab extends Lab {
-  fire<E extends LabEventName>(event: E, payload: LabEvents[E]): void {
-    this.emit(event, payload);
+  fire(...event: LabEventArgs): void {
+    this.emit(...event);
   }
 }
 

@@ -150,6 +150,26 @@ describe('store: metrics', () => {
     assert.equal(run.bestBleu, 10);
   });
 
+  it("answers a run's best validation BLEU in SQL, the same as its summary", () => {
+    const { store } = newStore();
+    const runId = newRun(store);
+    const other = newRun(store);
+    assert.equal(store.bestBleu(runId), null, 'no BLEU logged yet');
+    store.metrics.append(runId, [
+      { key: 'valid/bleu', step: 10, value: 12.5, wallTime: 1 },
+      { key: 'valid/bleu', step: 20, value: 31.25, wallTime: 2 },
+      { key: 'test/bleu', step: 30, value: 99, wallTime: 3 },
+      { key: 'train/loss', step: 30, value: 1, wallTime: 3 },
+    ]);
+    store.metrics.append(runId, [{ key: 'valid/bleu', step: 30, value: 20, wallTime: 3 }]);
+    store.metrics.append(other, [{ key: 'valid/bleu', step: 10, value: 5, wallTime: 1 }]);
+    // The best, not the latest, and only of valid/bleu of this run.
+    assert.equal(store.bestBleu(runId), 31.25);
+    assert.equal(store.getRun(runId).summary.bestBleu, 31.25);
+    assert.equal(store.bestBleu(other), 5);
+    assert.equal(store.bestBleu(9999), null, 'no such run');
+  });
+
   it('buckets a 1,000,000-point series in SQL with exact min and max', () => {
     const { store } = newStore();
     const runId = newRun(store);
