@@ -34,6 +34,49 @@ test.describe('compare view', () => {
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
   });
 
+  test('shows the curves of runs that had not started as they train, before their first validation', async ({
+    page,
+  }) => {
+    const lab = await startLab();
+    try {
+      const training = lab.demo.runs['gru ×2 + bahdanau']!;
+      await openApp(page, lab, `#/compare?runs=${training}`);
+      await expect(page.getByText('No metrics recorded yet')).toBeVisible();
+      // 10 steps a second (the demo logs every 10 steps): its first validation (step 250) comes after 25 s, beyond
+      // every wait below.
+      lab.lab.simulateTraining(training, { tickMs: 1000, stepsPerTick: 10 });
+      await expect(page.getByRole('figure', { name: 'Loss' }).getByText('train loss')).toBeVisible();
+      await expect(page.getByRole('figure', { name: 'BLEU' })).toHaveCount(0);
+    } finally {
+      await lab.close();
+    }
+  });
+
+  test('reloads the curves of a training run at most every 1.5 s, however often it reports progress', async ({
+    page,
+  }) => {
+    const lab = await startLab();
+    try {
+      const training = lab.demo.runs['gru ×2 + bahdanau']!;
+      await openApp(page, lab, `#/compare?runs=${lab.demo.runs['gru']!},${training}`);
+      const loss = page.getByRole('figure', { name: 'Loss' });
+      await expect(loss.getByText('gru · train loss', { exact: true })).toBeVisible();
+      let reloads = 0;
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/getMetricSeries') reloads++;
+      });
+      // Progress ten times a second, a validation every 2.5 s, for 5 s: two validations and a few progress
+      // refreshes (each view used to reload at every progress event: some fifty times).
+      lab.lab.simulateTraining(training, { tickMs: 100, stepsPerTick: 10 });
+      await expect(loss.getByText('gru ×2 + bahdanau · train loss')).toBeVisible();
+      await page.waitForTimeout(5000);
+      expect(reloads).toBeGreaterThan(0);
+      expect(reloads).toBeLessThanOrEqual(12);
+    } finally {
+      await lab.close();
+    }
+  });
+
   test('a method the engine lacks shows its message beside working curves', async ({ page }) => {
     // The same lab without `compare`: the curves still draw, the table says what is missing.
     const lab = await startLab({}, (real) => {

@@ -1,4 +1,4 @@
-import { expect, openApp, test } from './fixtures.js';
+import { expect, openApp, startLab, test } from './fixtures.js';
 
 test.describe('run view', () => {
   test('shows the curves, the latest validation metrics and the status', async ({ page, demoLab }) => {
@@ -50,6 +50,25 @@ test.describe('run view', () => {
     await openApp(page, demoLab, `#/runs/${runId}`);
     await expect(page.getByRole('note')).toContainText('the loss became NaN at step 421');
     await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+  });
+
+  test('follows a training run: its validation charts appear at its first validation, not at its end', async ({
+    page,
+  }) => {
+    const lab = await startLab();
+    try {
+      const runId = lab.demo.runs['gru ×2 + bahdanau']!;
+      await openApp(page, lab, `#/runs/${runId}`);
+      await expect(page.locator('[data-status]').first()).toHaveText('queued');
+      // 3,000 steps at 100 a second: the first validation (step 250) after 2.5 s, the end after 30 s.
+      lab.lab.simulateTraining(runId, { tickMs: 100, stepsPerTick: 10 });
+      await expect(page.getByRole('figure', { name: 'Loss' }).getByText('train loss')).toBeVisible();
+      await expect(page.getByRole('figure', { name: 'BLEU' }).locator('canvas').first()).toBeVisible();
+      await expect(page.getByRole('figure', { name: 'Loss' }).getByText('valid loss')).toBeVisible();
+      await expect(page.locator('[data-status]').first()).toHaveText('running');
+    } finally {
+      await lab.close();
+    }
   });
 
   test('an unknown run is an error with its message, not a blank page', async ({ page, demoLab }) => {

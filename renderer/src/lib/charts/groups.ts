@@ -1,4 +1,5 @@
 /** Which charts a set of metric keys makes: losses together, then each validation score, then the rest. */
+import type { EvaluationMetricName } from '../../../../engine/api.js';
 import { metricLabel } from '../format/format.js';
 
 export interface ChartGroup {
@@ -9,7 +10,17 @@ export interface ChartGroup {
   loss: boolean;
 }
 
-const SCORE_ORDER = ['bleu', 'chrf', 'sequence_accuracy', 'token_accuracy', 'alignment_agreement', 'aer', 'perplexity'];
+const SCORE_ORDER: readonly EvaluationMetricName[] = [
+  'bleu',
+  'chrf',
+  'sequence_accuracy',
+  'token_accuracy',
+  'alignment_agreement',
+  'aer',
+  'perplexity',
+];
+/** A metric name's place in SCORE_ORDER (-1 when it has none): `bleu` → 0. */
+const scoreIndex = (name: string): number => SCORE_ORDER.findIndex((score) => score === name);
 
 /** How important a metric is to a reader of this lab: BLEU first, then chrF, the accuracies, alignment, the rest. */
 export function metricRank(key: string): number {
@@ -18,7 +29,7 @@ export function metricRank(key: string): number {
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
   if (name === 'loss') return 1.5;
-  const at = SCORE_ORDER.indexOf(name);
+  const at = scoreIndex(name);
   return at === -1 ? SCORE_ORDER.length : at;
 }
 
@@ -27,7 +38,7 @@ function rank(key: string): number {
     .slice(key.lastIndexOf('/') + 1)
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
-  const at = SCORE_ORDER.indexOf(name);
+  const at = scoreIndex(name);
   if (key.startsWith('valid/')) return at === -1 ? 50 : 10 + at;
   if (key.startsWith('test/')) return at === -1 ? 70 : 60 + at;
   return 100;

@@ -12,17 +12,30 @@ declare global {
 }
 
 class Connection {
-  state = $state<ConnectionState>('connecting');
-  readonly mode: 'desktop' | 'web';
+  readonly #mode: 'desktop' | 'web';
+  // The desktop bridge is in-process: it is live as soon as it exists.
+  #state = $state<ConnectionState>('connecting');
 
   constructor(mode: 'desktop' | 'web') {
-    this.mode = mode;
-    // The desktop bridge is in-process: it is live as soon as it exists.
-    if (mode === 'desktop') this.state = 'live';
+    this.#mode = mode;
+    if (mode === 'desktop') this.#state = 'live';
+  }
+
+  get mode(): 'desktop' | 'web' {
+    return this.#mode;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** What the web client reports of its event socket. */
+  changed(state: ConnectionState): void {
+    this.#state = state;
   }
 }
 
 export const connection = new Connection(window.lab === undefined ? 'web' : 'desktop');
 
 export const lab: LabClient =
-  window.lab ?? createWebClient({ onConnectionChange: (state) => (connection.state = state) });
+  window.lab ?? createWebClient({ onConnectionChange: (state) => connection.changed(state) });

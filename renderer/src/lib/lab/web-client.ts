@@ -2,52 +2,13 @@
  * The LabClient of web mode: each method is `POST /api/<method>` with its argument as JSON (`mtlab serve`), and
  * events arrive over a WebSocket at `/api/events` that reconnects by itself. The page was loaded with the access
  * token, which the server traded for a cookie, so requests carry no token of their own.
+ *
+ * Like the desktop preload's client, it has no code per method: the client is a Proxy whose every property (but
+ * `subscribe`) is the contract's method of that name, so a method added to the contract works here unchanged. The
+ * server knows the methods and answers a name it lacks with an error that lists them.
  */
-import type {
-  LabApi,
-  LabClient,
-  LabEventListener,
-  LabEventName,
-  LabEvents,
-  LabMethod,
-} from '../../../../engine/api.js';
+import type { LabClient, LabEventArgs, LabEventListener } from '../../../../engine/api.js';
 import { LabCallError } from './errors.js';
-
-/** Every method of the contract; the check below fails to compile when one is missing. */
-const METHODS = [
-  'info',
-  'checkStore',
-  'listPresets',
-  'validateConfig',
-  'listDatasets',
-  'getDataset',
-  'getDatasetPairs',
-  'generateDataset',
-  'importDataset',
-  'deleteDataset',
-  'listExperiments',
-  'createExperiment',
-  'startExperiment',
-  'compare',
-  'listRuns',
-  'getRun',
-  'createRun',
-  'startRun',
-  'cancelRun',
-  'resumeRun',
-  'deleteRun',
-  'getMetricKeys',
-  'getMetricSeries',
-  'getSamples',
-  'getAttentionSteps',
-  'getAttention',
-  'translate',
-  'exportModel',
-  'exportData',
-] as const satisfies readonly LabMethod[];
-type Missing = Exclude<LabMethod, (typeof METHODS)[number]>;
-const allMethodsListed: [Missing] extends [never] ? true : Missing = true;
-void allMethodsListed;
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
@@ -57,7 +18,7 @@ export interface WebClientOptions {
   onConnectionChange?: (state: ConnectionState) => void;
 }
 
-async function call(baseUrl: URL, method: LabMethod, argument: unknown): Promise<unknown> {
+async function call(baseUrl: URL, method: string, argument: unknown): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(new URL(`api/${method}`, baseUrl), {
@@ -106,8 +67,8 @@ export function createWebClient(options: WebClientOptions = {}): LabClient {
   let everConnected = false;
   let retryTimer: number | undefined;
 
-  const deliver = <E extends LabEventName>(event: E, payload: LabEvents[E]): void => {
-    for (const listener of listeners) listener(event, payload);
+  const deliver = (...event: LabEventArgs): void => {
+    for (const listener of listeners) listener(...event);
   };
 
   const connect = (): void => {
@@ -124,13 +85,14 @@ export function createWebClient(options: WebClientOptions = {}): LabClient {
       everConnected = true;
     };
     socket.onmessage = (message: MessageEvent<string>) => {
-      let parsed: { event?: LabEventName; payload?: unknown };
+      let parsed: unknown;
       try {
-        parsed = JSON.parse(message.data) as typeof parsed;
+        parsed = JSON.parse(message.data);
       } catch {
         return;
       }
-      if (parsed.event !== undefined) deliver(parsed.event, parsed.payload as LabEvents[typeof parsed.event]);
+      const event = isObject(parsed) ? [parsed.event, parsed.payload] : [];
+      if (isEventArgs(event)) deliver(...event);
     };
     socket.onclose = () => {
       socket = null;
@@ -141,23 +103,55 @@ export function createWebClient(options: WebClientOptions = {}): LabClient {
     };
   };
 
-  const client: Record<string, unknown> = {
-    subscribe(listener: LabEventListener): () => void {
-      listeners.add(listener);
-      if (socket === null && retryTimer === undefined) {
-        options.onConnectionChange?.('connecting');
-        connect();
+  const subscribe = (listener: LabEventListener): (() => void) => {
+    listeners.add(listener);
+    if (socket === null && retryTimer === undefined) {
+      options.onConnectionChange?.('connecting');
+      connect();
+    }
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) {
+        window.clearTimeout(retryTimer);
+        retryTimer = undefined;
+        socket?.close();
       }
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) {
-          window.clearTimeout(retryTimer);
-          retryTimer = undefined;
-          socket?.close();
-        }
-      };
-    },
+    };
   };
-  for (const method of METHODS) client[method] = (argument?: unknown) => call(baseUrl, method, argument);
-  return client as unknown as LabApi & Pick<LabClient, 'subscribe'>;
+
+  // One function per method name, made on first use, so `lab.getRun === lab.getRun`.
+  const methods = new Map<string, (argument?: unknown) => Promise<unknown>>();
+  const method = (name: string): ((argument?: unknown) => Promise<unknown>) => {
+    let found = methods.get(name);
+    if (found === undefined) {
+      found = (argument?: unknown) => call(baseUrl, name, argument);
+      methods.set(name, found);
+    }
+    return found;
+  };
+  const target: Pick<LabClient, 'subscribe'> = Object.freeze({ subscribe });
+  const client = new Proxy(target, {
+    get(object, property) {
+      if (property === 'subscribe') return object.subscribe;
+      // Not methods: symbols (inspection, coercion), `then` (the client is not a promise), `toJSON`.
+      if (typeof property !== 'string' || NOT_METHODS.has(property)) return undefined;
+      return method(property);
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  // What the Proxy answers is the contract's methods: the one claim the compiler cannot check here.
+  return client as LabClient;
+}
+
+const NOT_METHODS = new Set(['then', 'toJSON', 'constructor']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** An event as the server sends it: a name and an object payload (the server is the contract's own). */
+function isEventArgs(value: unknown[]): value is LabEventArgs {
+  return value.length === 2 && typeof value[0] === 'string' && isObject(value[1]);
 }

@@ -12,6 +12,8 @@ interface Saved {
   compareTraining: boolean;
 }
 
+const clampSmoothing = (value: number): number => Math.min(0.99, Math.max(0, value));
+
 function restore(): Saved {
   const defaults: Saved = {
     smoothing: 0.6,
@@ -23,8 +25,7 @@ function restore(): Saved {
   try {
     const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Partial<Saved>;
     return {
-      smoothing:
-        typeof value.smoothing === 'number' ? Math.min(0.99, Math.max(0, value.smoothing)) : defaults.smoothing,
+      smoothing: typeof value.smoothing === 'number' ? clampSmoothing(value.smoothing) : defaults.smoothing,
       xAxis: value.xAxis === 'time' ? 'time' : 'step',
       logLoss: value.logLoss === true,
       includeTraining: value.includeTraining !== false,
@@ -35,29 +36,63 @@ function restore(): Saved {
   }
 }
 
+/** Each setting is read and set as a property (`bind:value` works); setting one remembers them all. */
 class ChartSettings {
-  smoothing = $state(0.6);
-  xAxis = $state<XAxis>('step');
-  logLoss = $state(false);
-  includeTraining = $state(true);
-  compareTraining = $state(false);
+  readonly #saved = restore();
+  #smoothing = $state(this.#saved.smoothing);
+  #xAxis = $state<XAxis>(this.#saved.xAxis);
+  #logLoss = $state(this.#saved.logLoss);
+  #includeTraining = $state(this.#saved.includeTraining);
+  #compareTraining = $state(this.#saved.compareTraining);
 
-  constructor() {
-    const saved = restore();
-    this.smoothing = saved.smoothing;
-    this.xAxis = saved.xAxis;
-    this.logLoss = saved.logLoss;
-    this.includeTraining = saved.includeTraining;
-    this.compareTraining = saved.compareTraining;
+  /** TensorBoard's smoothing weight, 0 (raw) to 0.99. */
+  get smoothing(): number {
+    return this.#smoothing;
+  }
+  set smoothing(value: number) {
+    this.#smoothing = Number.isFinite(value) ? clampSmoothing(value) : this.#smoothing;
+    this.#save();
   }
 
-  save(): void {
+  get xAxis(): XAxis {
+    return this.#xAxis;
+  }
+  set xAxis(value: XAxis) {
+    this.#xAxis = value;
+    this.#save();
+  }
+
+  get logLoss(): boolean {
+    return this.#logLoss;
+  }
+  set logLoss(value: boolean) {
+    this.#logLoss = value;
+    this.#save();
+  }
+
+  get includeTraining(): boolean {
+    return this.#includeTraining;
+  }
+  set includeTraining(value: boolean) {
+    this.#includeTraining = value;
+    this.#save();
+  }
+
+  get compareTraining(): boolean {
+    return this.#compareTraining;
+  }
+  set compareTraining(value: boolean) {
+    this.#compareTraining = value;
+    this.#save();
+  }
+
+  #save(): void {
     const saved: Saved = {
-      smoothing: this.smoothing,
-      xAxis: this.xAxis,
-      logLoss: this.logLoss,
-      includeTraining: this.includeTraining,
-      compareTraining: this.compareTraining,
+      smoothing: this.#smoothing,
+      xAxis: this.#xAxis,
+      logLoss: this.#logLoss,
+      includeTraining: this.#includeTraining,
+      compareTraining: this.#compareTraining,
     };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
   }

@@ -35,15 +35,24 @@ export function href(path: readonly (string | number)[], query: QueryValues = {}
 }
 
 class Router {
-  current = $state.raw<Route>(parse(window.location.hash));
-  /** When the route last changed (performance.now()), for the views that time how fast they draw. */
-  changedAt = performance.now();
+  #current = $state.raw<Route>(parse(window.location.hash));
+  #changedAt = performance.now();
 
   constructor() {
     window.addEventListener('hashchange', () => {
-      this.changedAt = performance.now();
-      this.current = parse(window.location.hash);
+      this.#changedAt = performance.now();
+      this.#current = parse(window.location.hash);
     });
+  }
+
+  /** The route shown now. */
+  get current(): Route {
+    return this.#current;
+  }
+
+  /** When the route last changed (performance.now()), for the views that time how fast they draw. */
+  get changedAt(): number {
+    return this.#changedAt;
   }
 
   go(path: readonly (string | number)[], query: QueryValues = {}): void {
@@ -52,11 +61,11 @@ class Router {
 
   /** Change query values of the current view without a new history entry (sliders, pickers). */
   setQuery(changes: QueryValues): void {
-    const query: QueryValues = Object.fromEntries(this.current.query.entries());
+    const query: QueryValues = Object.fromEntries(this.#current.query.entries());
     Object.assign(query, changes);
-    const next = href(this.current.path, query);
+    const next = href(this.#current.path, query);
     history.replaceState(history.state, '', next);
-    this.current = parse(next);
+    this.#current = parse(next);
   }
 }
 

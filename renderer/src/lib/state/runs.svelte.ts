@@ -3,120 +3,116 @@
  * one update per animation frame, so a busy lab cannot flood the page), status changes and store changes reload the
  * list. Every view that shows runs reads them from here.
  */
+import { SvelteMap } from 'svelte/reactivity';
 import type { LabEventListener, RunProgressEvent, RunSummary } from '../../../../engine/api.js';
 import { lab } from '../lab/client.svelte.js';
-import { type LabCallError, toLabCallError } from '../lab/errors.js';
+import type { LabCallError } from '../lab/errors.js';
+import { Resource } from './resource.svelte.js';
 
-const bleuOf = (metrics: Record<string, number>): number | null => {
-  for (const [key, value] of Object.entries(metrics)) if (/(^|\/)bleu$/.test(key)) return value;
-  return null;
-};
+const NO_RUNS: readonly RunSummary[] = [];
 
 class Runs {
-  list = $state.raw<RunSummary[]>([]);
-  loaded = $state(false);
-  loading = $state(false);
-  error = $state.raw<LabCallError | null>(null);
+  readonly #resource = new Resource<RunSummary[]>(() => lab.listRuns({}));
+  readonly #byId = $derived(new Map((this.#resource.value ?? NO_RUNS).map((run) => [run.id, run])));
   /** The latest progress event of each running run (speed, ETA), which summaries do not carry. */
-  live = $state.raw<ReadonlyMap<number, RunProgressEvent>>(new Map());
-  /** Bumped on each validation event: views showing a run's series reload when it moves. */
-  validations = $state(0);
+  readonly #live = new SvelteMap<number, RunProgressEvent>();
+  /** Validation events heard per run: what shows a run's series reloads when its count moves. */
+  readonly #validations = new SvelteMap<number, number>();
+  #pending = new Map<number, Partial<RunSummary>>();
+  #frame = 0;
+  #reloadTimer: number | undefined;
+  #started = false;
 
-  private readonly byId = $derived(new Map(this.list.map((run) => [run.id, run])));
-  private pending = new Map<number, Partial<RunSummary>>();
-  private frame = 0;
-  private reloadTimer: number | undefined;
-  private generation = 0;
-  private started = false;
+  get list(): readonly RunSummary[] {
+    return this.#resource.value ?? NO_RUNS;
+  }
+
+  /** Whether the list was loaded once (it may be reloading, or have failed to reload since). */
+  get loaded(): boolean {
+    return this.#resource.loaded;
+  }
+
+  get loading(): boolean {
+    return this.#resource.loading;
+  }
+
+  get error(): LabCallError | null {
+    return this.#resource.error;
+  }
 
   get(id: number): RunSummary | undefined {
-    return this.byId.get(id);
+    return this.#byId.get(id);
+  }
+
+  /** The latest progress of a running run (speed, ETA); undefined once it stops. */
+  progressOf(id: number): RunProgressEvent | undefined {
+    return this.#live.get(id);
+  }
+
+  /** How many validations of the run were heard since the page opened. */
+  validationsOf(id: number): number {
+    return this.#validations.get(id) ?? 0;
   }
 
   /** Load once and follow events from then on. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    lab.subscribe(this.onEvent);
+    if (this.#started) return;
+    this.#started = true;
+    lab.subscribe(this.#onEvent);
     void this.reload();
   }
 
-  async reload(): Promise<void> {
-    const generation = ++this.generation;
-    this.loading = true;
-    try {
-      const runs = await lab.listRuns({});
-      if (generation !== this.generation) return;
-      this.list = runs;
-      this.error = null;
-      this.loaded = true;
-    } catch (error) {
-      if (generation === this.generation) this.error = toLabCallError(error);
-    } finally {
-      if (generation === this.generation) this.loading = false;
-    }
+  reload(): Promise<void> {
+    return this.#resource.load();
   }
 
   /** Reload soon, once, however many events ask for it. */
-  private reloadSoon(): void {
-    window.clearTimeout(this.reloadTimer);
-    this.reloadTimer = window.setTimeout(() => void this.reload(), 300);
+  #reloadSoon(): void {
+    window.clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = window.setTimeout(() => void this.reload(), 300);
   }
 
-  private patch(id: number, change: Partial<RunSummary>): void {
-    this.pending.set(id, { ...this.pending.get(id), ...change });
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
+  #patch(id: number, change: Partial<RunSummary>): void {
+    this.#pending.set(id, { ...this.#pending.get(id), ...change });
+    if (this.#frame === 0) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
-  private flush(): void {
-    this.frame = 0;
-    if (this.pending.size === 0) return;
-    const pending = this.pending;
-    this.pending = new Map();
-    this.list = this.list.map((run) => {
-      const change = pending.get(run.id);
-      return change === undefined ? run : { ...run, ...change };
-    });
+  #flush(): void {
+    this.#frame = 0;
+    if (this.#pending.size === 0) return;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    this.#resource.update((list) =>
+      list.map((run) => {
+        const change = pending.get(run.id);
+        return change === undefined ? run : { ...run, ...change };
+      }),
+    );
   }
 
-  private readonly onEvent: LabEventListener = (event, payload) => {
+  readonly #onEvent: LabEventListener = (event, payload) => {
     switch (event) {
-      case 'run:progress': {
-        const progress = payload as RunProgressEvent;
-        this.live = new Map([...this.live, [progress.runId, progress] as const]);
-        this.patch(progress.runId, {
+      case 'run:progress':
+        this.#live.set(payload.runId, payload);
+        this.#patch(payload.runId, {
           status: 'running',
-          lastLoss: progress.loss,
-          progress: { step: progress.step, totalSteps: progress.totalSteps, epoch: progress.epoch },
+          lastLoss: payload.loss,
+          progress: { step: payload.step, totalSteps: payload.totalSteps, epoch: payload.epoch },
         });
         break;
-      }
-      case 'run:validation': {
-        const { runId, metrics } = payload as { runId: number; metrics: Record<string, number> };
-        const bleu = bleuOf(metrics);
-        const known = this.pending.get(runId)?.bestBleu ?? this.get(runId)?.bestBleu ?? null;
-        if (bleu !== null && (known === null || bleu > known)) this.patch(runId, { bestBleu: bleu });
-        this.validations++;
+      case 'run:validation':
+        // The lab says what the best BLEU is now (it keeps it in the store): nothing to work out here.
+        this.#patch(payload.runId, { bestBleu: payload.bestBleu });
+        this.#validations.set(payload.runId, this.validationsOf(payload.runId) + 1);
         break;
-      }
-      case 'run:status': {
-        const { runId, status, error } = payload as {
-          runId: number;
-          status: RunSummary['status'];
-          error: string | null;
-        };
-        this.patch(runId, { status, error });
-        if (status !== 'running') {
-          this.live = new Map([...this.live].filter(([id]) => id !== runId));
-        }
-        this.reloadSoon();
+      case 'run:status':
+        this.#patch(payload.runId, { status: payload.status, error: payload.error });
+        if (payload.status !== 'running') this.#live.delete(payload.runId);
+        this.#reloadSoon();
         break;
-      }
-      case 'store:changed': {
-        const { what } = payload as { what: string };
-        if (what === 'runs' || what === 'experiments') this.reloadSoon();
+      case 'store:changed':
+        if (payload.what === 'runs' || payload.what === 'experiments') this.#reloadSoon();
         break;
-      }
     }
   };
 }

@@ -13,35 +13,48 @@ function restore(): number[] {
 }
 
 class Selection {
-  readonly ids = new SvelteSet<number>(restore());
+  readonly #ids = new SvelteSet<number>(restore());
 
   has(id: number): boolean {
-    return this.ids.has(id);
+    return this.#ids.has(id);
   }
 
   toggle(id: number): void {
-    if (this.ids.has(id)) this.ids.delete(id);
-    else this.ids.add(id);
-    this.save();
+    if (this.#ids.has(id)) this.#ids.delete(id);
+    else this.#ids.add(id);
+    this.#save();
+  }
+
+  /** Add runs to the selection (those already in it stay). */
+  add(ids: Iterable<number>): void {
+    for (const id of ids) this.#ids.add(id);
+    this.#save();
+  }
+
+  /** Take runs out of the selection. */
+  remove(ids: Iterable<number>): void {
+    for (const id of ids) this.#ids.delete(id);
+    this.#save();
   }
 
   set(ids: readonly number[]): void {
-    this.ids.clear();
-    for (const id of ids) this.ids.add(id);
-    this.save();
+    this.#ids.clear();
+    for (const id of ids) this.#ids.add(id);
+    this.#save();
   }
 
   clear(): void {
-    this.ids.clear();
-    this.save();
+    this.#ids.clear();
+    this.#save();
   }
 
+  /** The selected run ids, in ascending order. */
   get list(): number[] {
-    return [...this.ids].sort((a, b) => a - b);
+    return [...this.#ids].sort((a, b) => a - b);
   }
 
-  private save(): void {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify([...this.ids]));
+  #save(): void {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify([...this.#ids]));
   }
 }
 

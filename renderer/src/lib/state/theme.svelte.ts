@@ -10,34 +10,44 @@ function stored(): ThemeChoice {
 }
 
 class Theme {
-  choice = $state<ThemeChoice>(stored());
-  private systemDark = $state(darkQuery.matches);
-  readonly resolved = $derived<'light' | 'dark'>(
-    this.choice === 'system' ? (this.systemDark ? 'dark' : 'light') : this.choice,
+  #choice = $state<ThemeChoice>(stored());
+  #systemDark = $state(darkQuery.matches);
+  readonly #resolved = $derived<'light' | 'dark'>(
+    this.#choice === 'system' ? (this.#systemDark ? 'dark' : 'light') : this.#choice,
   );
 
   constructor() {
     darkQuery.addEventListener('change', (event) => {
-      this.systemDark = event.matches;
-      this.apply();
+      this.#systemDark = event.matches;
+      this.#apply();
     });
-    this.apply();
+    this.#apply();
+  }
+
+  /** What the person chose. */
+  get choice(): ThemeChoice {
+    return this.#choice;
+  }
+
+  /** What shows: the choice, or the system's preference when that is the choice. */
+  get resolved(): 'light' | 'dark' {
+    return this.#resolved;
   }
 
   set(choice: ThemeChoice): void {
-    this.choice = choice;
+    this.#choice = choice;
     if (choice === 'system') localStorage.removeItem(STORAGE_KEY);
     else localStorage.setItem(STORAGE_KEY, choice);
-    this.apply();
+    this.#apply();
   }
 
   /** Flip between light and dark (from whatever is showing). */
   toggle(): void {
-    this.set(this.resolved === 'dark' ? 'light' : 'dark');
+    this.set(this.#resolved === 'dark' ? 'light' : 'dark');
   }
 
-  private apply(): void {
-    document.documentElement.dataset.theme = this.resolved;
+  #apply(): void {
+    document.documentElement.dataset.theme = this.#resolved;
   }
 }
 
