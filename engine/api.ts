@@ -653,4 +653,13 @@ export interface LabErrorShape {
 }
 
 export type LabErrorCode =
-  'not-found' | 'invalid-request' | 'invalid-config' | 'invalid-data' | 'conflict' | 'store' | 'bundle' | 'internal';
+  | 'not-found'
+  | 'invalid-request'
+  | 'invalid-config'
+  | 'invalid-data'
+  | 'conflict'
+  | 'store'
+  | 'bundle'
+  /** The work does not fit in memory (the message gives the sizes). */
+  | 'out-of-memory'
+  | 'internal';

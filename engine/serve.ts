@@ -72,6 +72,7 @@ const STATUS_OF: Record<LabErrorCode, number> = {
   bundle: 400,
   'not-found': 404,
   conflict: 409,
+  'out-of-memory': 413,
   store: 500,
   internal: 500,
 };
