@@ -40,7 +40,7 @@ import type {
 } from './api.js';
 import { compareRuns, comparisonCsv, EXPERIMENT_PRESETS, presetRunConfigs } from './compare.js';
 import { listPresets, plannedSteps, requireValidConfig, validateConfig } from './config.js';
-import { csvField } from './csv.js';
+import { collect, type DataStream, metricsStream, type MetricStreamOptions } from './export/data-stream.js';
 import * as datasets from './data/service.js';
 import { LabError } from './errors.js';
 import { RunQueue, type WorkerSpawner } from './runner/queue.js';
@@ -369,6 +369,15 @@ export class Lab {
   }
 
   async exportData(request: ExportDataRequest): Promise<ExportedData> {
+    const stream = this.exportDataStream(request);
+    return { fileName: stream.fileName, mimeType: stream.mimeType, content: await collect(stream) };
+  }
+
+  /**
+   * `exportData` as a stream of text chunks (not part of the JSON contract): what the CLI writes to a file and the
+   * HTTP server sends as a chunked response, in bounded memory however many points the runs have.
+   */
+  exportDataStream(request: ExportDataRequest, options: MetricStreamOptions = {}): DataStream {
     const runIds =
       request.runIds ??
       (request.experimentId === undefined ? [] : this.store.getExperiment(request.experimentId).runIds);
@@ -378,44 +387,34 @@ export class Lab {
       });
     for (const id of runIds) this.store.getRun(id);
     const base = runIds.length === 1 ? `run-${runIds[0]}` : `runs-${runIds.join('-')}`;
+    const whole = (fileName: string, mimeType: string, content: () => string): DataStream => ({
+      fileName,
+      mimeType,
+      chunks: (async function* () {
+        yield content();
+      })(),
+    });
     if (request.what === 'comparison') {
       const comparison = compareRuns(this.store, runIds);
       return request.format === 'csv'
-        ? { fileName: `${base}-comparison.csv`, mimeType: 'text/csv', content: comparisonCsv(comparison) }
-        : {
-            fileName: `${base}-comparison.json`,
-            mimeType: 'application/json',
-            content: JSON.stringify(comparison, null, 2),
-          };
+        ? whole(`${base}-comparison.csv`, 'text/csv', () => comparisonCsv(comparison))
+        : whole(`${base}-comparison.json`, 'application/json', () => JSON.stringify(comparison, null, 2));
     }
     if (request.what === 'attention') {
-      const matrices = runIds.flatMap((runId) =>
-        this.store.attentionSteps(runId).flatMap((step) =>
-          this.store.samples(runId, step).flatMap((sample) => {
-            const m = this.store.attention(runId, sample.index, step);
-            return m === null ? [] : [m];
-          }),
+      return whole(`${base}-attention.json`, 'application/json', () =>
+        JSON.stringify(
+          runIds.flatMap((runId) =>
+            this.store.attentionSteps(runId).flatMap((step) =>
+              this.store.samples(runId, step).flatMap((sample) => {
+                const m = this.store.attention(runId, sample.index, step);
+                return m === null ? [] : [m];
+              }),
+            ),
+          ),
         ),
       );
-      return { fileName: `${base}-attention.json`, mimeType: 'application/json', content: JSON.stringify(matrices) };
     }
-    if (request.format === 'json') {
-      const runs = runIds.map((runId) => ({
-        runId,
-        metrics: Object.fromEntries(
-          this.store.metrics.keys([runId]).map((key) => [key, [...this.store.metrics.points(runId, key)]]),
-        ),
-      }));
-      return { fileName: `${base}-metrics.json`, mimeType: 'application/json', content: JSON.stringify({ runs }) };
-    }
-    const lines = ['run,key,step,value,wall_time'];
-    for (const runId of runIds) {
-      for (const key of this.store.metrics.keys([runId])) {
-        for (const p of this.store.metrics.points(runId, key))
-          lines.push(`${runId},${csvField(key)},${p.step},${p.value},${p.wallTime}`);
-      }
-    }
-    return { fileName: `${base}-metrics.csv`, mimeType: 'text/csv', content: lines.join('\n') + '\n' };
+    return metricsStream(this.store, runIds, request.format, base, options);
   }
 
   // -------------------------------------------------------------------------------------------------------------
