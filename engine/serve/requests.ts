@@ -46,6 +46,7 @@ const importOptions = object({
   lowercase: optional(boolean()),
   asciiFold: optional(boolean()),
   maxWords: optional(integer({ min: 0 })),
+  maxChars: optional(integer({ min: 0, max: 100_000_000 })),
   dedupe: optional(boolean()),
   preset: optional(oneOf(['none', 'pytorch-tutorial'])),
   sourceColumn: optional(string({ minLength: 1, maxLength: 200 })),
