@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { totalmem } from 'node:os';
 import type {
   AttentionMatrix,
   DbCheckResult,
@@ -47,6 +48,7 @@ import { RunQueue, type WorkerSpawner } from './runner/queue.js';
 import { describeArchitecture, Store } from './store/store.js';
 import type { LoadedModel } from './translate.js';
 import { LATEST_SCHEMA_VERSION } from './store/migrations.js';
+import { checkTrainingMemory, memoryLimit } from './train/memory-estimate.js';
 import { MTLAB_VERSION } from './version.js';
 
 export interface LabOptions {
@@ -261,7 +263,10 @@ export class Lab {
   // Runs
 
   private insertRun(config: RunConfig, name: string | undefined, experimentId: number | null): number {
-    const trainPairs = this.store.getDataset(config.data.dataset).stats.pairs.train;
+    const stats = this.store.getDataset(config.data.dataset).stats;
+    // A model that cannot fit is refused now, with the numbers, not by the worker running out of memory.
+    checkTrainingMemory(config, stats, memoryLimit(config.backend, totalmem()));
+    const trainPairs = stats.pairs.train;
     const totalSteps = plannedSteps(config, Math.ceil(trainPairs / config.train.batchSize));
     return this.store.createRun({
       name: name ?? describeArchitecture(config),

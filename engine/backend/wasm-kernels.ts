@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { LabError } from '../errors.js';
+import { WASM_HEAP_MAX_BYTES } from '../train/memory-estimate.js';
 import { nativeMatMulKernel } from './native.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm we use (it does not export the class type from its index). */
@@ -33,9 +34,6 @@ interface WasmModuleLike {
   _malloc(bytes: number): number;
   HEAPU8: Uint8Array;
 }
-
-/** The largest heap a wasm32 module can have (tfjs-backend-wasm 4.22 grows to 4 GiB less one page). */
-export const WASM_HEAP_MAX_BYTES = 4294901760;
 
 const GUARDED = Symbol('mtlab.guardedMalloc');
 
