@@ -195,6 +195,11 @@ export interface ImportOptions {
   asciiFold?: boolean;
   /** Pairs with more words than this on either side are dropped (0 = no limit). */
   maxWords?: number;
+  /**
+   * Pairs with more characters than this on either side (after normalisation) are dropped and listed in
+   * `ImportResult.tooLong` (default 1,000; 0 = no limit): one 190,000-word line made training run for ever.
+   */
+  maxChars?: number;
   dedupe?: boolean;
   preset?: 'none' | 'pytorch-tutorial';
   /** For `tsv`: header names (or 1-based indexes) of the source and target columns. */
@@ -231,6 +236,8 @@ export interface ImportResult {
   skipped: SkippedLine[];
   /** Pairs read, and how many each filter removed. */
   counts: { read: number; filtered: number; duplicates: number; kept: number };
+  /** Pairs dropped for being longer than `options.maxChars` (the first 100, with file and line). */
+  tooLong?: SkippedLine[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -676,4 +683,13 @@ export interface LabErrorShape {
 }
 
 export type LabErrorCode =
-  'not-found' | 'invalid-request' | 'invalid-config' | 'invalid-data' | 'conflict' | 'store' | 'bundle' | 'internal';
+  | 'not-found'
+  | 'invalid-request'
+  | 'invalid-config'
+  | 'invalid-data'
+  | 'conflict'
+  | 'store'
+  | 'bundle'
+  /** The work does not fit in memory (the message gives the sizes). */
+  | 'out-of-memory'
+  | 'internal';

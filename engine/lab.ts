@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { totalmem } from 'node:os';
 import type {
   AttentionMatrix,
   DbCheckResult,
@@ -39,13 +40,14 @@ import type {
 } from './api.js';
 import { compareRuns, comparisonCsv, EXPERIMENT_PRESETS, presetRunConfigs } from './compare.js';
 import { listPresets, plannedSteps, requireValidConfig, validateConfig } from './config.js';
-import { csvField } from './csv.js';
+import { collect, type DataStream, metricsStream, type MetricStreamOptions } from './export/data-stream.js';
 import * as datasets from './data/service.js';
 import { LabError } from './errors.js';
 import { RunQueue, type WorkerSpawner } from './runner/queue.js';
 import { describeArchitecture, Store } from './store/store.js';
 import type { LoadedModel } from './translate.js';
 import { LATEST_SCHEMA_VERSION } from './store/migrations.js';
+import { checkTrainingMemory, memoryLimit } from './train/memory-estimate.js';
 import { MTLAB_VERSION } from './version.js';
 
 export interface LabOptions {
@@ -259,7 +261,10 @@ export class Lab {
   // Runs
 
   private insertRun(config: RunConfig, name: string | undefined, experimentId: number | null): number {
-    const trainPairs = this.store.getDataset(config.data.dataset).stats.pairs.train;
+    const stats = this.store.getDataset(config.data.dataset).stats;
+    // A model that cannot fit is refused now, with the numbers, not by the worker running out of memory.
+    checkTrainingMemory(config, stats, memoryLimit(config.backend, totalmem()));
+    const trainPairs = stats.pairs.train;
     const totalSteps = plannedSteps(config, Math.ceil(trainPairs / config.train.batchSize));
     return this.store.createRun({
       name: name ?? describeArchitecture(config),
@@ -367,6 +372,15 @@ export class Lab {
   }
 
   async exportData(request: ExportDataRequest): Promise<ExportedData> {
+    const stream = this.exportDataStream(request);
+    return { fileName: stream.fileName, mimeType: stream.mimeType, content: await collect(stream) };
+  }
+
+  /**
+   * `exportData` as a stream of text chunks (not part of the JSON contract): what the CLI writes to a file and the
+   * HTTP server sends as a chunked response, in bounded memory however many points the runs have.
+   */
+  exportDataStream(request: ExportDataRequest, options: MetricStreamOptions = {}): DataStream {
     const runIds =
       request.runIds ??
       (request.experimentId === undefined ? [] : this.store.getExperiment(request.experimentId).runIds);
@@ -376,44 +390,34 @@ export class Lab {
       });
     for (const id of runIds) this.store.getRun(id);
     const base = runIds.length === 1 ? `run-${runIds[0]}` : `runs-${runIds.join('-')}`;
+    const whole = (fileName: string, mimeType: string, content: () => string): DataStream => ({
+      fileName,
+      mimeType,
+      chunks: (async function* () {
+        yield content();
+      })(),
+    });
     if (request.what === 'comparison') {
       const comparison = compareRuns(this.store, runIds);
       return request.format === 'csv'
-        ? { fileName: `${base}-comparison.csv`, mimeType: 'text/csv', content: comparisonCsv(comparison) }
-        : {
-            fileName: `${base}-comparison.json`,
-            mimeType: 'application/json',
-            content: JSON.stringify(comparison, null, 2),
-          };
+        ? whole(`${base}-comparison.csv`, 'text/csv', () => comparisonCsv(comparison))
+        : whole(`${base}-comparison.json`, 'application/json', () => JSON.stringify(comparison, null, 2));
     }
     if (request.what === 'attention') {
-      const matrices = runIds.flatMap((runId) =>
-        this.store.attentionSteps(runId).flatMap((step) =>
-          this.store.samples(runId, step).flatMap((sample) => {
-            const m = this.store.attention(runId, sample.index, step);
-            return m === null ? [] : [m];
-          }),
+      return whole(`${base}-attention.json`, 'application/json', () =>
+        JSON.stringify(
+          runIds.flatMap((runId) =>
+            this.store.attentionSteps(runId).flatMap((step) =>
+              this.store.samples(runId, step).flatMap((sample) => {
+                const m = this.store.attention(runId, sample.index, step);
+                return m === null ? [] : [m];
+              }),
+            ),
+          ),
         ),
       );
-      return { fileName: `${base}-attention.json`, mimeType: 'application/json', content: JSON.stringify(matrices) };
     }
-    if (request.format === 'json') {
-      const runs = runIds.map((runId) => ({
-        runId,
-        metrics: Object.fromEntries(
-          this.store.metrics.keys([runId]).map((key) => [key, [...this.store.metrics.points(runId, key)]]),
-        ),
-      }));
-      return { fileName: `${base}-metrics.json`, mimeType: 'application/json', content: JSON.stringify({ runs }) };
-    }
-    const lines = ['run,key,step,value,wall_time'];
-    for (const runId of runIds) {
-      for (const key of this.store.metrics.keys([runId])) {
-        for (const p of this.store.metrics.points(runId, key))
-          lines.push(`${runId},${csvField(key)},${p.step},${p.value},${p.wallTime}`);
-      }
-    }
-    return { fileName: `${base}-metrics.csv`, mimeType: 'text/csv', content: lines.join('\n') + '\n' };
+    return metricsStream(this.store, runIds, request.format, base, options);
   }
 
   // -------------------------------------------------------------------------------------------------------------

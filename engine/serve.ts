@@ -13,9 +13,11 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import {
+  type ExportDataRequest,
   LAB_METHODS,
   type LabApi,
   type LabErrorCode,
@@ -24,6 +26,7 @@ import {
   type LabMethod,
 } from './api.js';
 import { LabError, toErrorShape } from './errors.js';
+import type { DataStream } from './export/data-stream.js';
 import { checkToken, credentials, newToken, originAllowed, sessionCookie, tokensMatch } from './serve/auth.js';
 import { BodyTooLarge, parseJsonBody, readBody } from './serve/body.js';
 import { EventHub } from './serve/events.js';
@@ -36,6 +39,8 @@ import { commonHeaders, plainPage, rendererBuilt, resolveStaticFile, sendFile } 
  */
 export interface ServedLab extends Partial<LabApi> {
   subscribe(listener: LabEventListener): () => void;
+  /** `exportData` as chunks (Lab has it): answered as a chunked response, never built whole in memory. */
+  exportDataStream?(request: ExportDataRequest): DataStream;
 }
 
 export interface ServerOptions {
@@ -72,6 +77,7 @@ const STATUS_OF: Record<LabErrorCode, number> = {
   bundle: 400,
   'not-found': 404,
   conflict: 409,
+  'out-of-memory': 413,
   store: 500,
   internal: 500,
 };
@@ -167,8 +173,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       return;
     }
+    if (method === 'exportData' && typeof lab.exportDataStream === 'function') {
+      await sendExport(request, response, lab.exportDataStream(argument as ExportDataRequest));
+      return;
+    }
     const result = await implementation.call(lab, argument);
     sendJson(request, response, 200, result);
+  }
+
+  /**
+   * The ExportedData JSON of `exportData`, `{"fileName","mimeType","content"}`, written as the content is read:
+   * chunked transfer, waiting for the client to drain, stopping when it hangs up.
+   */
+  async function sendExport(request: IncomingMessage, response: ServerResponse, stream: DataStream): Promise<void> {
+    const iterator = stream.chunks[Symbol.asyncIterator]();
+    // The first chunk before the status line: an error there (a run deleted meanwhile) still gets its 4xx.
+    let next = await iterator.next();
+    response.writeHead(200, {
+      ...commonHeaders(request),
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+    });
+    let gone = false;
+    const closed = once(response, 'close').then(() => {
+      gone = true;
+    });
+    const write = async (text: string): Promise<void> => {
+      if (!response.write(text)) await Promise.race([once(response, 'drain'), closed]);
+    };
+    try {
+      await write(
+        `{"fileName":${JSON.stringify(stream.fileName)},"mimeType":${JSON.stringify(stream.mimeType)},"content":"`,
+      );
+      while (next.done !== true && !gone) {
+        await write(JSON.stringify(next.value).slice(1, -1));
+        next = await iterator.next();
+      }
+    } finally {
+      if (next.done !== true) await iterator.return?.();
+    }
+    if (gone) return;
+    response.end('"}');
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -42,7 +42,14 @@ function withMemory(
 ): TensorInfo[] {
   if (backendName === 'wasm') {
     const wasm = backend as WasmBackendLike;
-    const infos = outputs.map((o) => wasm.makeOutput(o.shape, o.dtype));
+    const infos: TensorInfo[] = [];
+    try {
+      for (const o of outputs) infos.push(wasm.makeOutput(o.shape, o.dtype));
+    } catch (error) {
+      // An output that does not fit (engine/backend/wasm-kernels.ts, guardWasmHeap): free the ones made so far.
+      for (const info of infos) wasm.disposeData(info.dataId);
+      throw error;
+    }
     const ins = inputs.map((i) => wasm.typedArrayFromHeap(i) as Values);
     const outs = infos.map((i) => wasm.typedArrayFromHeap(i) as Values);
     compute(ins, outs);

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
 import { LabError } from '../errors.js';
-import { registerWasmKernels } from './wasm-kernels.js';
+import { guardWasmHeap, registerWasmKernels } from './wasm-kernels.js';
 import { registerFusedKernels, useCompute } from './fused-kernels.js';
 import { registerLinearKernels } from './linear.js';
 import { jsCompute } from './compute.js';
@@ -62,6 +62,7 @@ function registerKernels(): void {
  * browser runtime computes the same).
  */
 function chooseCompute(backend: BackendName): void {
+  if (backend === 'wasm') guardWasmHeap(tf.backend());
   useCompute((backend === 'wasm' ? nativeCompute() : null) ?? jsCompute);
 }
 

@@ -9,9 +9,16 @@
  *   ~100 ms reference step). Tensors are immutable and no wasm kernel writes into an existing tensor's memory
  *   (Variable.assign swaps data, mtlab's Adam kernel makes new tensors), so Identity can share the data and count
  *   a reference, as tfjs's cpu backend and the wasm Reshape kernel do.
+ *
+ * And one guard (`guardWasmHeap`): tfjs-backend-wasm takes whatever `malloc` returns as a tensor's address, and
+ * `malloc` returns 0 once the heap cannot grow (4 GiB at most). Each output allocated after that lived at address
+ * 0, over the heap's static data and the tensors already there: the native fused kernels saw "an output overlaps
+ * an input", the other kernels silently wrote over live memory. The guard turns that into an out-of-memory error.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { LabError } from '../errors.js';
+import { WASM_HEAP_MAX_BYTES } from '../train/memory-estimate.js';
 import { nativeMatMulKernel } from './native.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm we use (it does not export the class type from its index). */
@@ -20,6 +27,59 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
   incRef(dataId: object): void;
+}
+
+/** The emscripten module behind the wasm backend (the parts the heap guard uses). */
+interface WasmModuleLike {
+  _malloc(bytes: number): number;
+  HEAPU8: Uint8Array;
+}
+
+const GUARDED = Symbol('mtlab.guardedMalloc');
+
+/** Bytes for a person: 1.2 GB, 340 MB, 12 KB. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * Make `malloc` on the wasm heap throw an 'out-of-memory' LabError where it would return 0 (or an allocation
+ * would not fit in 32 bits) instead of handing tfjs address 0. Idempotent; call after the wasm backend starts.
+ */
+export function guardWasmHeap(backend: unknown): void {
+  const module = (backend as { wasm?: WasmModuleLike | null }).wasm;
+  if (module === undefined || module === null) return;
+  const current = module._malloc as ((bytes: number) => number) & { [GUARDED]?: true };
+  if (current[GUARDED] === true) return;
+  let original = current.bind(module);
+  const guarded = ((bytes: number): number => {
+    // malloc takes a 32-bit size: a larger request would wrap around to a small one.
+    const address = bytes < WASM_HEAP_MAX_BYTES ? original(bytes) >>> 0 : 0;
+    // emscripten's first `_malloc` replaces itself on the module with the wasm export: keep the guard in front.
+    if (module._malloc !== guarded) {
+      original = module._malloc.bind(module);
+      module._malloc = guarded;
+    }
+    if (address === 0 && bytes > 0) {
+      const heap = module.HEAPU8.length;
+      throw new LabError(
+        'out-of-memory',
+        `out of memory: the wasm heap cannot hold ${formatBytes(bytes)} more (it has grown to ${formatBytes(heap)} ` +
+          `of at most ${formatBytes(WASM_HEAP_MAX_BYTES)}); use a smaller batch, beam, input or model`,
+        { requestedBytes: bytes, heapBytes: heap, heapMaxBytes: WASM_HEAP_MAX_BYTES },
+      );
+    }
+    return address;
+  }) as ((bytes: number) => number) & { [GUARDED]?: true };
+  guarded[GUARDED] = true;
+  module._malloc = guarded;
 }
 
 let registered = false;

@@ -79,6 +79,13 @@ function importReport(result: ImportResult, seconds: number): string {
   const reasons = [
     by.empty ? `${formatCount(by.empty)} empty after normalisation` : '',
     by.length ? `${formatCount(by.length)} longer than ${String(dataset.options.maxWords)} words` : '',
+    by.tooLong
+      ? `${formatCount(by.tooLong)} longer than ${String(dataset.options.maxChars)} characters` +
+        ` (${(result.tooLong ?? [])
+          .slice(0, 3)
+          .map((p) => `${p.file} line ${p.line}`)
+          .join(', ')}${by.tooLong > 3 ? ', ...' : ''})`
+      : '',
     by.prefix ? `${formatCount(by.prefix)} without a tutorial prefix` : '',
   ].filter((r) => r !== '');
   const lines = [
@@ -154,7 +161,7 @@ const importCommand: Command = {
   path: ['data', 'import'],
   usage:
     'mtlab data import FILE [--tgt FILE] --format tatoeba|tsv|parallel --name NAME [--preset pytorch-tutorial] ' +
-    '[--lowercase] [--ascii-fold] [--max-words N] [--dedupe] [--source-column C] [--target-column C] [--reverse] ' +
+    '[--lowercase] [--ascii-fold] [--max-words N] [--max-chars N] [--dedupe] [--source-column C] [--target-column C] [--reverse] ' +
     '[--valid F] [--test F] [--seed S] [--on-error fail|skip] [--tokenizer word|char|bpe] [--bpe-merges N] ' +
     '[--json] [--db PATH]',
   summary: 'import a parallel corpus as a dataset (normalised, filtered, split with a seed)',
@@ -167,6 +174,7 @@ const importCommand: Command = {
     'spaces, at most 9 words per side, English side starting "i am", "he is", ... (11,822 pairs of eng-fra.tsv).',
     'Split: --valid 0.05 --test 0.05 --seed 1 by default. Bad lines stop the import (--on-error fail, nothing is',
     'stored) or are skipped and listed (--on-error skip).',
+    'Pairs with a side longer than --max-chars N characters (default 1000; 0 = no limit) are dropped and listed.',
   ].join('\n'),
   options: {
     db: { type: 'string' },
@@ -178,6 +186,7 @@ const importCommand: Command = {
     lowercase: { type: 'boolean' },
     'ascii-fold': { type: 'boolean' },
     'max-words': { type: 'string' },
+    'max-chars': { type: 'string' },
     dedupe: { type: 'boolean' },
     'source-column': { type: 'string' },
     'target-column': { type: 'string' },
@@ -206,6 +215,8 @@ const importCommand: Command = {
     if (flag(args, 'reverse')) options.reverse = true;
     const maxWords = intOption(args, 'max-words');
     if (maxWords !== undefined) options.maxWords = maxWords;
+    const maxChars = intOption(args, 'max-chars');
+    if (maxChars !== undefined) options.maxChars = maxChars;
     const sourceColumn = stringOption(args, 'source-column');
     if (sourceColumn !== undefined) options.sourceColumn = sourceColumn;
     const targetColumn = stringOption(args, 'target-column');

@@ -1,5 +1,8 @@
 /** `mtlab export` (a run's model as a bundle folder) and `mtlab export-data` (metrics, attention, comparisons). */
-import { readFile, writeFile } from 'node:fs/promises';
+import type { EventEmitter } from 'node:events';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportDataRequest } from '../api.js';
 import { LabError } from '../errors.js';
@@ -109,23 +112,53 @@ const exportData: Command = {
       ...(runs === undefined ? {} : { runIds: idList(runs, 'runs') }),
       ...(experiment === undefined ? {} : { experimentId: experimentIdArg(experiment) }),
     };
-    const data = await withLab(args, ctx, (lab) => lab.exportData(request));
     const out = stringOption(args, 'out');
-    if (out === undefined) {
-      ctx.stdout.write(data.content.endsWith('\n') ? data.content : data.content + '\n');
-      return 0;
-    }
-    const file = path.resolve(out);
-    try {
-      await writeFile(file, data.content, 'utf8');
-    } catch (error) {
-      throw new LabError('invalid-request', `cannot write ${file}: ${(error as Error).message}`, { field: 'out' });
-    }
-    const bytes = Buffer.byteLength(data.content);
-    if (flag(args, 'json')) writeJson(ctx.stdout, { path: file, bytes, mimeType: data.mimeType });
-    else writeLine(ctx.stdout, `Wrote ${file} (${formatCount(bytes)} bytes, ${data.mimeType})`);
+    const file = out === undefined ? null : path.resolve(out);
+    // Streamed: the text is written as it is read from the store, never held whole (a run can have millions of
+    // points). A file is written beside its destination and renamed once complete.
+    const written = await withLab(args, ctx, async (lab) => {
+      const stream = lab.exportDataStream(request);
+      if (file === null) {
+        let last = '';
+        for await (const chunk of stream.chunks) {
+          await writeChunk(ctx.stdout, chunk);
+          if (chunk !== '') last = chunk;
+        }
+        if (!last.endsWith('\n')) await writeChunk(ctx.stdout, '\n');
+        return { bytes: 0, mimeType: stream.mimeType };
+      }
+      const partial = `${file}.partial-${process.pid}`;
+      let bytes = 0;
+      try {
+        const sink = createWriteStream(partial, { encoding: 'utf8' });
+        const opened = once(sink, 'open');
+        const failed = once(sink, 'error').then(([error]) => Promise.reject(error as Error));
+        await Promise.race([opened, failed]);
+        for await (const chunk of stream.chunks) {
+          bytes += Buffer.byteLength(chunk);
+          await Promise.race([writeChunk(sink, chunk), failed]);
+        }
+        sink.end();
+        await Promise.race([once(sink, 'finish'), failed]);
+        await rename(partial, file);
+      } catch (error) {
+        await rm(partial, { force: true });
+        if (error instanceof LabError) throw error;
+        throw new LabError('invalid-request', `cannot write ${file}: ${(error as Error).message}`, { field: 'out' });
+      }
+      return { bytes, mimeType: stream.mimeType };
+    });
+    if (file === null) return 0;
+    const { bytes, mimeType } = written;
+    if (flag(args, 'json')) writeJson(ctx.stdout, { path: file, bytes, mimeType });
+    else writeLine(ctx.stdout, `Wrote ${file} (${formatCount(bytes)} bytes, ${mimeType})`);
     return 0;
   },
 };
+
+/** Write one chunk, waiting for the stream to drain when its buffer is full (bounded memory). */
+async function writeChunk(sink: NodeJS.WritableStream, chunk: string): Promise<void> {
+  if (!sink.write(chunk)) await once(sink as unknown as EventEmitter, 'drain');
+}
 
 export const exportCommands: Command[] = [exportModel, exportData];

@@ -20,6 +20,7 @@ import {
   writeJson,
   writeLine,
 } from './command.js';
+import { MAX_BEAM_SIZE, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS } from '../decode/limits.js';
 import { formatDuration, formatNumber, formatTable, ProgressBar } from './format.js';
 import { withLab } from './store-commands.js';
 
@@ -259,10 +260,11 @@ const cancel: Command = {
 async function readStdinLines(ctx: CommandContext): Promise<string[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '');
+  // Blank lines are kept (they translate to blank lines, so output lines match input lines); only the end of the
+  // last line is not a line of its own.
+  const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }
 
 const translate: Command = {
@@ -272,7 +274,8 @@ const translate: Command = {
   summary: 'translate sentences with a run or an exported model (reads lines from stdin when no TEXT)',
   help: [
     'The words of TEXT make one sentence (quotes optional); to translate several, give one per line on stdin.',
-    'Greedy search unless --beam N (N ≥ 1). --json prints every candidate with its score and attention matrix.',
+    `Greedy search unless --beam N (1 to ${MAX_BEAM_SIZE}). --json prints every candidate with its score and attention matrix.`,
+    `Blank lines translate to blank lines. At most ${MAX_INPUT_TOKENS} tokens per sentence and ${MAX_REQUEST_TOKENS} per call.`,
   ].join('\n'),
   options: {
     db: { type: 'string' },
@@ -291,7 +294,8 @@ const translate: Command = {
     if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last')
       throw new UsageError('--checkpoint is best or last');
     const beam = intOption(args, 'beam');
-    if (beam !== undefined && beam < 1) throw new UsageError('--beam must be at least 1');
+    if (beam !== undefined && (beam < 1 || beam > MAX_BEAM_SIZE))
+      throw new UsageError(`--beam must be from 1 to ${MAX_BEAM_SIZE}`);
     const nBest = intOption(args, 'nbest');
     const texts = args.positionals.length > 0 ? [args.positionals.join(' ')] : await readStdinLines(ctx);
     if (texts.length === 0) throw new UsageError('nothing to translate: give TEXT or pipe lines into stdin');

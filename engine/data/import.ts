@@ -44,6 +44,8 @@ export interface ResolvedImportOptions {
   asciiFold: boolean;
   /** 0 = no limit. */
   maxWords: number;
+  /** Characters per side, after normalisation; 0 = no limit. */
+  maxChars: number;
   dedupe: boolean;
   sourceColumn: string | null;
   targetColumn: string | null;
@@ -59,6 +61,8 @@ export interface ResolvedImportOptions {
 
 /** How many lines problems are quoted in an error message; the detail carries more. */
 const QUOTED_PROBLEMS = 5;
+/** The default cap on a sentence's length at import, in characters (the longest Tatoeba sentences have ~400). */
+export const DEFAULT_MAX_CHARS = 1000;
 const DETAILED_PROBLEMS = 100;
 
 export function resolveImportOptions(raw: unknown): ResolvedImportOptions {
@@ -72,6 +76,7 @@ export function resolveImportOptions(raw: unknown): ResolvedImportOptions {
     lowercase: tutorial || (optionalBoolean(o.lowercase, 'options.lowercase') ?? false),
     asciiFold: tutorial || (optionalBoolean(o.asciiFold, 'options.asciiFold') ?? false),
     maxWords: optionalInteger(o.maxWords, 'options.maxWords', 0, 1_000_000) ?? (tutorial ? TUTORIAL_MAX_WORDS : 0),
+    maxChars: optionalInteger(o.maxChars, 'options.maxChars', 0, 100_000_000) ?? DEFAULT_MAX_CHARS,
     dedupe: optionalBoolean(o.dedupe, 'options.dedupe') ?? false,
     sourceColumn: optionalString(o.sourceColumn, 'options.sourceColumn') ?? null,
     targetColumn: optionalString(o.targetColumn, 'options.targetColumn') ?? null,
@@ -162,7 +167,8 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
   const normalize = tutorial
     ? tutorialNormalize
     : (text: string): string => normalizeText(text, { lowercase: options.lowercase, asciiFold: options.asciiFold });
-  const filtered = { empty: 0, length: 0, prefix: 0 };
+  const filtered = { empty: 0, length: 0, tooLong: 0, prefix: 0 };
+  const tooLong: SkippedLine[] = [];
   const kept: NormalizedPair[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
@@ -171,6 +177,18 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
     const second = normalize(raw.target);
     if (first === '' || second === '') {
       filtered.empty++;
+      continue;
+    }
+    if (options.maxChars > 0 && (first.length > options.maxChars || second.length > options.maxChars)) {
+      filtered.tooLong++;
+      if (tooLong.length < DETAILED_PROBLEMS) {
+        const chars = Math.max(first.length, second.length);
+        tooLong.push({
+          file: raw.file,
+          line: raw.line,
+          reason: `${chars} characters, over the limit of ${options.maxChars} (options.maxChars)`,
+        });
+      }
       continue;
     }
     if (options.maxWords > 0 && (countWords(first) > options.maxWords || countWords(second) > options.maxWords)) {
@@ -192,7 +210,7 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
     }
     kept.push(pair);
   }
-  const filteredTotal = filtered.empty + filtered.length + filtered.prefix;
+  const filteredTotal = filtered.empty + filtered.length + filtered.tooLong + filtered.prefix;
   if (kept.length === 0) {
     throw new LabError(
       'invalid-data',
@@ -223,5 +241,5 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
     tokenizerState: tokenizerState(tokenizers),
     splits: { train: toStored(splits.train), valid: toStored(splits.valid), test: toStored(splits.test) },
   });
-  return { dataset, skipped: parsed.problems, counts };
+  return { dataset, skipped: parsed.problems, counts, ...(tooLong.length > 0 ? { tooLong } : {}) };
 }

@@ -10,8 +10,8 @@ import { normalizeText } from '../data/normalize.js';
 import type { TokenizerPair } from '../data/tokenizer.js';
 import { tutorialNormalize } from '../data/tutorial-preset.js';
 import { EOS } from '../data/vocab.js';
-import { LabError } from '../errors.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
+import { checkBeamSize, checkInputLengths } from './limits.js';
 import { beamSearch, greedySearch, type Hypothesis } from './search.js';
 
 /** How input text is normalised before tokenization (what the dataset's import did to its sentences). */
@@ -73,30 +73,42 @@ export function translateTexts(
 ): Translation[] {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
-  if (strategy === 'beam' && (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 64)) {
-    throw new LabError('invalid-request', `beamSize must be a whole number from 1 to 64, got ${beamSize}`, {
-      field: 'beamSize',
-    });
-  }
+  if (strategy === 'beam') checkBeamSize(beamSize);
   const prepared = request.texts.map((text) => {
     const normalized = normalizeInput(text, loaded.normalization);
-    const tokens = loaded.tokenizers.source.tokenize(normalized);
+    const tokens = normalized.trim() === '' ? [] : loaded.tokenizers.source.tokenize(normalized);
     return { text, tokens, ids: loaded.vocabularies.source.encode(tokens) };
   });
+  checkInputLengths(prepared.map((p) => p.tokens.length));
+  // A blank text (or one that normalises to nothing) translates to a blank text: the model is not asked, so
+  // output lines stay aligned with input lines and "" does not come back as the model's favourite first word.
+  const toDecode = prepared.filter((p) => p.tokens.length > 0);
   const limits = { maxLengthRatio: loaded.decode.maxLengthRatio, maxLengthOffset: loaded.decode.maxLengthOffset };
-  const sources = prepared.map((p) => p.ids);
-  const results: Hypothesis[][] =
-    strategy === 'greedy'
-      ? greedySearch(loaded.model, sources, limits).map((h) => [h])
-      : beamSearch(loaded.model, sources, {
-          ...limits,
-          beamSize,
-          lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
-          nBest: request.nBest ?? beamSize,
-        });
-  return prepared.map((p, i) => ({
-    source: p.text,
-    sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
-    candidates: results[i]!.map((h) => candidate(loaded, h)),
-  }));
+  const sources = toDecode.map((p) => p.ids);
+  const decoded: Hypothesis[][] =
+    sources.length === 0
+      ? []
+      : strategy === 'greedy'
+        ? greedySearch(loaded.model, sources, limits).map((h) => [h])
+        : beamSearch(loaded.model, sources, {
+            ...limits,
+            beamSize,
+            lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
+            nBest: request.nBest ?? beamSize,
+          });
+  let next = 0;
+  return prepared.map((p) => {
+    if (p.tokens.length === 0) {
+      return {
+        source: p.text,
+        sourceTokens: [],
+        candidates: [{ tokens: [], text: '', score: 0, logProb: 0, attention: [] }],
+      };
+    }
+    return {
+      source: p.text,
+      sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
+      candidates: decoded[next++]!.map((h) => candidate(loaded, h)),
+    };
+  });
 }

@@ -7,6 +7,7 @@
  * a dataset name that exists) and reports it with its own errors.
  */
 import { RUN_STATUSES, type CreateExperimentRequest, type LabMethod, type LabRequest, type RunConfig } from '../api.js';
+import { MAX_BEAM_SIZE } from '../decode/limits.js';
 import {
   array,
   boolean,
@@ -45,6 +46,7 @@ const importOptions = object({
   lowercase: optional(boolean()),
   asciiFold: optional(boolean()),
   maxWords: optional(integer({ min: 0 })),
+  maxChars: optional(integer({ min: 0, max: 100_000_000 })),
   dedupe: optional(boolean()),
   preset: optional(oneOf(['none', 'pytorch-tutorial'])),
   sourceColumn: optional(string({ minLength: 1, maxLength: 200 })),
@@ -132,9 +134,9 @@ export const REQUEST_SCHEMAS = {
     bundlePath: optional(string({ minLength: 1, maxLength: 4096 })),
     texts: array(string({ maxLength: 10_000 }), { minLength: 1, maxLength: 1000 }),
     strategy: optional(oneOf(['greedy', 'beam'])),
-    beamSize: optional(integer({ min: 1, max: 100 })),
+    beamSize: optional(integer({ min: 1, max: MAX_BEAM_SIZE })),
     lengthPenalty: optional(number({ min: 0 })),
-    nBest: optional(integer({ min: 1, max: 100 })),
+    nBest: optional(integer({ min: 1, max: MAX_BEAM_SIZE })),
   }),
   exportModel: object({
     runId: id(),

@@ -1,4 +1,5 @@
 import type { MetricSeries, MetricValue } from '../api.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open.js';
 
 /** Rollup cells hold 16, 256, 4,096 steps (2^(4·level)). */
@@ -195,6 +196,41 @@ export class MetricTable {
       .iterate(runId, keyId) as IterableIterator<{ step: number; value: number; wallTime: number }>;
     yield* rows;
   }
+
+  /**
+   * Up to `limit` points of a series after step `afterStep`, in step order, read with `.iterate()` and handed to
+   * `each` one at a time (no array of rows). Streaming exports read a page, then yield the event loop: the
+   * statement is finished before they do, so the connection stays free for other requests. Returns how many
+   * points were read and the last step (the next page starts after it).
+   */
+  pointPage(
+    runId: number,
+    key: string,
+    afterStep: number,
+    limit: number,
+    each: (step: number, value: number, wallTime: number) => void,
+  ): { count: number; lastStep: number } {
+    const keyId = this.selectKey.get(key) as number | undefined;
+    if (keyId === undefined) return { count: 0, lastStep: afterStep };
+    this.selectPage ??= this.db
+      .prepare(
+        `SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? AND step > ?
+         ORDER BY step LIMIT ?`,
+      )
+      .raw();
+    let count = 0;
+    let lastStep = afterStep;
+    for (const row of this.selectPage.iterate(runId, keyId, afterStep, limit) as IterableIterator<
+      [number, number, number]
+    >) {
+      each(row[0], row[1], row[2]);
+      lastStep = row[0];
+      count++;
+    }
+    return { count, lastStep };
+  }
+
+  private selectPage: Statement | undefined;
 
   /** The step at which a metric reached its best value (min or max), and that value. */
   best(runId: number, key: string, mode: 'min' | 'max'): { step: number; value: number } | null {
