@@ -95,6 +95,13 @@ export function assertCompatible(file: string, header: StoreHeader): void {
   }
 }
 
+/** `MTLAB_BUSY_TIMEOUT_MS`, else 15 s: how long one write waits for another process's lock. */
+function busyTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MTLAB_BUSY_TIMEOUT_MS;
+  const value = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isInteger(value) && value >= 0 ? value : 15000;
+}
+
 export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** Milliseconds a writer waits for another writer before giving up. */
@@ -129,7 +136,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
     throw describeSqliteError(file, error);
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? busyTimeoutFromEnv()}`);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -146,6 +153,12 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
 
 /** Apply every migration newer than the file's version, each in its own immediate transaction. */
 export function migrate(db: SqliteDatabase, file: string): number {
+  // Up to date: nothing to write, so no need to wait for another process's write lock.
+  const current = readHeader(db);
+  if (current.schemaVersion >= LATEST_SCHEMA_VERSION) {
+    assertCompatible(file, current);
+    return 0;
+  }
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
