@@ -47,7 +47,7 @@ async function train(storePath: string, runId: number): Promise<void> {
         },
       });
       const status = outcome.status === 'finished' ? 'finished' : 'cancelled';
-      store.setRunStatus(runId, status);
+      store.endRunIfRunning(runId, status);
       send({ type: 'done', runId, status, step: outcome.step });
     } finally {
       trainer.dispose();
@@ -60,7 +60,7 @@ async function train(storePath: string, runId: number): Promise<void> {
           ? (error.stack ?? error.message)
           : String(error);
     try {
-      store.setRunStatus(runId, 'failed', message);
+      store.endRunIfRunning(runId, 'failed', message);
     } catch {
       // The host records the failure from our exit if the store cannot.
     }

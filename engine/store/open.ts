@@ -1,4 +1,14 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LabError } from '../errors.js';
@@ -102,6 +112,71 @@ function busyTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(value) && value >= 0 ? value : 15000;
 }
 
+/**
+ * Whether this process can write the store: the file (if it exists) and its folder, where SQLite keeps the `-wal`
+ * and `-shm` files. Read-only commands open a store that fails this read-only.
+ */
+export function canWriteStore(file: string): boolean {
+  try {
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+    accessSync(path.dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cannotShareMemory = (error: unknown): boolean => {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY');
+};
+
+/**
+ * Open a store read-only. A WAL store needs its `-shm` file, which SQLite cannot create in a folder this user cannot
+ * write: then, when no unfinished writes wait in `-wal`, the file is read into memory (marked as a rollback-journal
+ * database in that copy only) and opened from there. The file itself is never written.
+ */
+function openReadOnly(file: string): SqliteDatabase {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (!cannotShareMemory(error)) throw error;
+    let walBytes = 0;
+    try {
+      walBytes = statSync(`${file}-wal`).size;
+    } catch {
+      // No -wal file: everything is in the database file.
+    }
+    if (walBytes > 0) {
+      throw new LabError(
+        'store',
+        `cannot read ${file}: it has unfinished writes in ${file}-wal, and SQLite cannot open it without writing ` +
+          `next to it (${(error as Error).message}); open it once as a user who can write ${path.dirname(file)}`,
+      );
+    }
+    const image = readFileSync(file);
+    // Bytes 18 and 19: the file format's write and read versions, 2 for WAL; 1 (rollback journal) in memory.
+    if (image.length >= 100) image[18] = image[19] = 1;
+    return new Database(image, { readonly: true });
+  }
+}
+
+/** Remove the `-wal` / `-shm` files an open of a refused file left behind (never ones that were there before). */
+function removeLeftovers(file: string, existedBefore: { wal: boolean; shm: boolean }): void {
+  const wal = `${file}-wal`;
+  if (existedBefore.wal) return;
+  try {
+    if (existsSync(wal) && statSync(wal).size > 0) return; // Someone wrote: not ours to remove.
+    rmSync(wal, { force: true });
+    if (!existedBefore.shm) rmSync(`${file}-shm`, { force: true });
+  } catch {
+    // Best effort: the refusal itself is what matters.
+  }
+}
+
 export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** Milliseconds a writer waits for another writer before giving up. */
@@ -114,25 +189,33 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const probe = probeFile(file);
+  const existedBefore = { wal: existsSync(`${file}-wal`), shm: existsSync(`${file}-shm`) };
   if (!probe.empty) {
     let inspector: SqliteDatabase | undefined;
     try {
-      inspector = new Database(file, { readonly: true, fileMustExist: true });
+      inspector = openReadOnly(file);
       assertCompatible(file, readHeader(inspector));
     } catch (error) {
+      inspector?.close();
+      inspector = undefined;
+      removeLeftovers(file, existedBefore);
       if (error instanceof LabError) throw error;
       throw describeSqliteError(file, error);
     } finally {
       inspector?.close();
     }
   } else if (options.readonly) {
-    throw new LabError('store', `${file} does not exist`);
+    throw new LabError(
+      'store',
+      probe.exists ? `${file} is empty (0 bytes): it is not an experiment store` : `${file} does not exist`,
+    );
   }
 
   let db: SqliteDatabase;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = options.readonly ? openReadOnly(file) : new Database(file, { readonly: false, fileMustExist: false });
   } catch (error) {
+    if (error instanceof LabError) throw error;
     throw describeSqliteError(file, error);
   }
   try {

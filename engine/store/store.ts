@@ -692,6 +692,22 @@ export class Store {
     );
   }
 
+  /**
+   * End a run its worker trained, unless someone else ended it meanwhile (interrupted it when its owner's lease ran
+   * out, say): what they recorded stands. Returns whether the run was still running.
+   */
+  endRunIfRunning(id: number, status: 'finished' | 'cancelled' | 'failed', error: string | null = null): boolean {
+    return this.write(`mark run ${id} ${status}`, () =>
+      this.db
+        .transaction(() => {
+          if (this.runStatus(id) !== 'running') return false;
+          this.setRunStatus(id, status, error);
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
   /** Put an ended run back in the queue (resume); a held one waits to be started. */
   requeueRun(id: number, hold = false): void {
     this.db
