@@ -303,12 +303,15 @@ export class RunQueue {
     this.emit('store:changed', { what: 'runs' });
     for (const resolve of this.waiters.get(runId) ?? []) resolve(status);
     this.waiters.delete(runId);
+    if (this.waiters.size === 0) this.leaseTimer?.unref();
   }
 
   /** Resolves with the run's final status once it stops (immediately if it is not queued or running). */
   waitFor(runId: number): Promise<string> {
     const status = this.store.runStatus(runId);
     if (status !== 'queued' && status !== 'running') return Promise.resolve(status);
+    // Someone waits for a run that may still have to be picked up: keep looking for it meanwhile.
+    this.leaseTimer?.ref();
     return new Promise((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
