@@ -204,9 +204,22 @@ describe('leases', () => {
     try {
       for (let round = 0; round < 10; round++) {
         const runId = queue();
-        await waitUntil(`run ${runId} to start`, () => (statusOf(file, runId) === 'running' ? true : undefined));
-        // At a different moment each round: just claimed, worker starting, training.
-        await sleep(round * 150);
+        const serverPid = server.pid!;
+        // Once its worker has taken the run over (the store names the worker's pid, not the server's).
+        const workerPid = await waitUntil(`run ${runId}'s worker to start`, () => {
+          const db = new Database(file, { readonly: true });
+          const row = db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(runId) as {
+            status: string;
+            pid: number | null;
+          };
+          db.close();
+          return row.status === 'running' && row.pid !== null && row.pid !== serverPid ? row.pid : undefined;
+        });
+        // Every other round the worker outlives its server for a while (stuck in a long step, or a zombie nobody
+        // reaps): it is stopped, so the next server finds its pid still there.
+        const stuck = round % 2 === 1;
+        if (stuck) process.kill(workerPid, 'SIGSTOP');
+        else await sleep(round * 100);
         const exited = new Promise((resolve) => server.once('exit', resolve));
         server.kill('SIGKILL');
         await exited;
@@ -218,6 +231,7 @@ describe('leases', () => {
           () => (statusOf(file, runId) === 'interrupted' ? true : undefined),
           10_000,
         );
+        if (stuck) process.kill(workerPid, 'SIGKILL');
       }
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
