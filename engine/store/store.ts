@@ -768,12 +768,15 @@ export class Store {
     );
   }
 
-  /** What is wrong with a stored checkpoint blob (checksum, then structure), or null when it is sound. */
+  /**
+   * What is wrong with a stored checkpoint blob, or null when it is sound: its checksum, or for a blob saved before
+   * checksums were recorded, its structure.
+   */
   private static checkpointBlobProblem(state: Buffer, checksum: string | null): string | null {
-    if (checksum !== null && checkpointChecksum(state) !== checksum) {
-      return 'its contents no longer match the checksum recorded when it was saved';
-    }
-    return checkpointProblem(state);
+    if (checksum === null) return checkpointProblem(state);
+    return checkpointChecksum(state) === checksum
+      ? null
+      : 'its contents no longer match the checksum recorded when it was saved';
   }
 
   /** Every checkpoint whose blob is damaged, one line each (for `mtlab db check`). */
