@@ -8,5 +8,7 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 process.setSourceMapsEnabled(true);
-const { main } = await import(entry.href);
+const { main, exitQuietlyOnBrokenPipe } = await import(entry.href);
+// `mtlab db check | head -1`: a reader that stops early is not an error.
+exitQuietlyOnBrokenPipe(process.stdout, (code) => process.exit(code));
 process.exitCode = await main(process.argv.slice(2));

@@ -21,7 +21,8 @@ const storePath = storePathArgument(process.argv) ?? process.env.MTLAB_DB ?? 'ex
 try {
   // Loaded only now, after sqlite-redirect has run: the engine's modules load better-sqlite3.
   const { Lab } = await import('../engine/lab.js');
-  const lab = Lab.open(storePath);
+  // The app owns the store's run queue: it starts queued runs (only one process does; see RunQueue).
+  const lab = Lab.open(storePath, { startQueue: true });
   serveLab(lab, port, exit);
   port.postMessage({ type: 'ready', storePath: lab.store.path });
 } catch (error) {

@@ -49,6 +49,17 @@ function commandHelp(command: Command): string {
   return [`Usage: ${command.usage}`, '', command.summary, ...(command.help ? ['', command.help] : [])].join('\n');
 }
 
+/**
+ * A reader that stops early (`mtlab db check | head -1`) closes our stdout: that is not an error, so stop quietly
+ * with the exit code of a command killed by SIGPIPE, as other command-line tools do, instead of a stack trace.
+ */
+export function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream, exit: (code: number) => void): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') exit(141);
+    else throw error;
+  });
+}
+
 export function defaultContext(): CommandContext {
   return {
     stdout: process.stdout,

@@ -53,7 +53,10 @@ import { MTLAB_VERSION } from './version.js';
 export interface LabOptions {
   /** How many runs train at once (default 1). */
   concurrency?: number;
-  /** Start the run queue at once (servers and the desktop app), rather than on the first run started. */
+  /**
+   * Own the store's run queue (servers and the desktop app): start it at once and start queued runs as they come.
+   * Other labs (the CLI) train only the runs they are asked to (`train`), never someone else's queued ones.
+   */
   startQueue?: boolean;
   /** How training workers are started (default: a Node child process). */
   spawnWorker?: WorkerSpawner;
@@ -88,6 +91,7 @@ export class Lab {
     if (this.runQueue === null) {
       this.runQueue = new RunQueue(this.store, (...event) => this.emit(...event), {
         concurrency: this.options.concurrency,
+        owner: this.options.startQueue,
         ...(this.options.spawnWorker === undefined ? {} : { spawn: this.options.spawnWorker }),
       });
       this.runQueue.start();
@@ -99,11 +103,24 @@ export class Lab {
     return new Lab(Store.open(storePath), options);
   }
 
-  /** Stop the run queue (running runs end cancelled, resumable) and close the store. */
+  /**
+   * Stop the run queue (nothing starts any more; running runs end cancelled, resumable, and are waited for) and
+   * close the store.
+   */
   async close(): Promise<void> {
     await this.runQueue?.close();
     this.runQueue = null;
     this.store.close();
+  }
+
+  /** Train these queued runs in this process (held meanwhile, so no other process starts them). */
+  train(runIds: readonly number[]): void {
+    this.queue().trainHere(runIds);
+  }
+
+  /** Let the queue owner know there is work: only the owner starts queued runs. */
+  private pumpIfOwner(): void {
+    if (this.options.startQueue) this.queue().pump();
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -233,7 +250,7 @@ export class Lab {
           preset,
           seed,
         });
-        for (const run of runs) this.insertRun(run.config, run.name, experimentId);
+        for (const run of runs) this.insertRun(run.config, run.name, experimentId, request.start !== true);
         return experimentId;
       })
       .immediate();
@@ -246,7 +263,9 @@ export class Lab {
   /** Queue every run of an experiment that has not started yet. */
   async startExperiment(request: { id: number }): Promise<RunSummary[]> {
     const experiment = this.store.getExperiment(request.id);
-    this.queue().pump();
+    this.store.setHold(experiment.runIds, false);
+    this.emit('store:changed', { what: 'runs' });
+    this.pumpIfOwner();
     return experiment.runIds.map((id) => this.store.getRun(id).summary);
   }
 
@@ -260,7 +279,7 @@ export class Lab {
   // -------------------------------------------------------------------------------------------------------------
   // Runs
 
-  private insertRun(config: RunConfig, name: string | undefined, experimentId: number | null): number {
+  private insertRun(config: RunConfig, name: string | undefined, experimentId: number | null, hold: boolean): number {
     const stats = this.store.getDataset(config.data.dataset).stats;
     // A model that cannot fit is refused now, with the numbers, not by the worker running out of memory.
     checkTrainingMemory(config, stats, memoryLimit(config.backend, totalmem()));
@@ -271,6 +290,7 @@ export class Lab {
       config,
       experimentId,
       totalSteps: Number.isFinite(totalSteps) ? totalSteps : 0,
+      hold,
     });
   }
 
@@ -282,9 +302,10 @@ export class Lab {
       });
     }
     if (request.experimentId !== undefined) this.store.getExperiment(request.experimentId);
-    const id = this.insertRun(config, request.name, request.experimentId ?? null);
+    // start: false holds the run: queued, but no queue starts it until startRun.
+    const id = this.insertRun(config, request.name, request.experimentId ?? null, request.start === false);
     this.emit('store:changed', { what: 'runs' });
-    if (request.start !== false) this.queue().pump();
+    if (request.start !== false) this.pumpIfOwner();
     return this.store.getRun(id).summary;
   }
 
@@ -296,17 +317,22 @@ export class Lab {
         'conflict',
         `run ${request.id} is ${status}; only a queued run can start (resume an ended one)`,
       );
-    this.queue().pump();
+    this.store.setHold([request.id], false);
+    this.pumpIfOwner();
     return this.store.getRun(request.id).summary;
   }
 
+  /** Cancel a run: queued, trained here, or trained by another process (asked through the store; it stops soon). */
   async cancelRun(request: { id: number }): Promise<RunSummary> {
     this.queue().cancel(request.id);
     return this.store.getRun(request.id).summary;
   }
 
-  /** Put an interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. */
-  async resumeRun(request: { id: number }): Promise<RunSummary> {
+  /**
+   * Put an interrupted, failed or cancelled run back in the queue; it continues from its last checkpoint. With
+   * `hold`, it waits for whoever resumed it to train it (`train`) rather than for the queue's owner.
+   */
+  async resumeRun(request: { id: number }, options: { hold?: boolean } = {}): Promise<RunSummary> {
     const status = this.store.runStatus(request.id);
     if (status !== 'interrupted' && status !== 'failed' && status !== 'cancelled') {
       throw new LabError(
@@ -314,10 +340,10 @@ export class Lab {
         `run ${request.id} is ${status}; only interrupted, failed or cancelled runs can resume`,
       );
     }
-    this.store.requeueRun(request.id);
+    this.store.requeueRun(request.id, options.hold === true);
     this.emit('run:status', { runId: request.id, status: 'queued', error: null });
     this.emit('store:changed', { what: 'runs' });
-    this.queue().pump();
+    this.pumpIfOwner();
     return this.store.getRun(request.id).summary;
   }
 

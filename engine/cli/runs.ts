@@ -95,11 +95,6 @@ export async function followRuns(
     for (const id of runIds) statuses.set(id, lab.store.runStatus(id));
     check();
   });
-  for (const id of runIds) {
-    const status = lab.store.runStatus(id);
-    if (status === 'queued' || status === 'running') void lab.waitForRun(id);
-  }
-  lab.queue().pump();
   await done;
   unsubscribe();
   process.off('SIGINT', onSigint);
@@ -152,6 +147,14 @@ function printFinal(ctx: CommandContext, lab: Lab, runId: number): void {
   );
 }
 
+/** Who will start a detached run. */
+function whoStarts(lab: Lab): string {
+  const owner = lab.store.queueOwner();
+  return owner === null
+    ? 'It starts when `mtlab serve` or the app runs on this store.'
+    : `The lab in process ${owner.pid} on ${owner.host} starts it.`;
+}
+
 const train: Command = {
   path: ['train'],
   usage:
@@ -190,16 +193,16 @@ const train: Command = {
     return withLab(args, ctx, async (lab) => {
       await ensureDataset(lab, config.data.dataset, ctx, json);
       const name = stringOption(args, 'name');
-      const run = await lab.createRun({
-        config,
-        ...(name === undefined ? {} : { name }),
-        start: !flag(args, 'detach'),
-      });
-      if (flag(args, 'detach')) {
+      // Detached: queued for the process that owns the queue (a server, the app). Otherwise held, and trained
+      // here: never someone else's older queued run, and no other process takes this one.
+      const detach = flag(args, 'detach');
+      const run = await lab.createRun({ config, ...(name === undefined ? {} : { name }), start: detach });
+      if (detach) {
         if (json) writeJson(ctx.stdout, { runId: run.id, status: run.status });
-        else writeLine(ctx.stdout, `Queued run ${run.id} (${run.architecture} on ${run.dataset}).`);
+        else writeLine(ctx.stdout, `Queued run ${run.id} (${run.architecture} on ${run.dataset}). ${whoStarts(lab)}`);
         return 0;
       }
+      lab.train([run.id]);
       if (!json)
         writeLine(ctx.stderr, `Run ${run.id}: ${run.architecture} on ${run.dataset}, ${run.progress.totalSteps} steps`);
       const statuses = await followRuns(lab, [run.id], ctx, json);
@@ -220,14 +223,19 @@ const resume: Command = {
     const json = flag(args, 'json');
     return withLab(args, ctx, async (lab) => {
       const checkpoint = lab.store.loadCheckpoint(id, 'last');
-      await lab.resumeRun({ id });
+      const detach = flag(args, 'detach');
+      await lab.resumeRun({ id }, { hold: !detach });
       writeLine(
         ctx.stderr,
         checkpoint === null
           ? `Run ${id} has no checkpoint: it starts over.`
           : `Resuming run ${id} from step ${checkpoint.step}.`,
       );
-      if (flag(args, 'detach')) return 0;
+      if (detach) {
+        writeLine(ctx.stderr, whoStarts(lab));
+        return 0;
+      }
+      lab.train([id]);
       const statuses = await followRuns(lab, [id], ctx, json);
       if (json) writeJson(ctx.stdout, { ...finalSummary(lab, id), resumedFrom: checkpoint?.step ?? 0 });
       else printFinal(ctx, lab, id);
@@ -245,11 +253,13 @@ const cancel: Command = {
     const id = runIdArg(args.positionals[0]);
     return withLab(args, ctx, async (lab) => {
       const before = lab.store.runStatus(id);
+      const owner = lab.store.runOwner(id);
       await lab.cancelRun({ id });
+      const where = owner.ownerPid === null ? '' : ` (trained by process ${owner.ownerPid} on ${owner.host ?? '?'})`;
       writeLine(
         ctx.stdout,
         before === 'running'
-          ? `Asked run ${id} to stop; it stops within seconds (resume it with \`mtlab resume ${id}\`).`
+          ? `Asked run ${id}${where} to stop; it stops within seconds (resume it with \`mtlab resume ${id}\`).`
           : `Cancelled run ${id}.`,
       );
       return 0;
@@ -380,10 +390,9 @@ const experimentCreate: Command = {
 };
 
 async function runExperiment(lab: Lab, id: number, ctx: CommandContext, json: boolean): Promise<number> {
-  const experiment = await lab.startExperiment({ id });
-  const runIds = experiment
-    .map((r) => r.id)
-    .filter((rid) => lab.store.runStatus(rid) === 'queued' || lab.store.runStatus(rid) === 'running');
+  // Its queued runs train here (held meanwhile, so the queue's owner does not take them too).
+  const runIds = lab.store.getExperiment(id).runIds.filter((rid) => lab.store.runStatus(rid) === 'queued');
+  lab.train(runIds);
   const statuses = runIds.length === 0 ? new Map() : await followRuns(lab, runIds, ctx, json);
   const comparison = await lab.compare({ experimentId: id });
   if (json) writeJson(ctx.stdout, comparison);

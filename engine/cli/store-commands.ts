@@ -1,5 +1,6 @@
 import type { RunSummary } from '../api.js';
 import { Lab } from '../lab.js';
+import { canWriteStore } from '../store/open.js';
 import { resolveStorePath, Store } from '../store/store.js';
 import {
   type Command,
@@ -20,8 +21,21 @@ export function openLab(args: ParsedArgs, ctx: CommandContext): Lab {
   return Lab.open(resolveStorePath(stringOption(args, 'db'), ctx.env));
 }
 
-export async function withLab<T>(args: ParsedArgs, ctx: CommandContext, fn: (lab: Lab) => Promise<T>): Promise<T> {
-  const lab = openLab(args, ctx);
+/**
+ * Run `fn` with the lab. `readOnly` commands (they only read) open a store this user cannot write read-only, rather
+ * than fail; the others need to write.
+ */
+export async function withLab<T>(
+  args: ParsedArgs,
+  ctx: CommandContext,
+  fn: (lab: Lab) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  const file = resolveStorePath(stringOption(args, 'db'), ctx.env);
+  const lab =
+    options.readOnly === true && !canWriteStore(file)
+      ? new Lab(Store.open(file, { readonly: true }))
+      : openLab(args, ctx);
   try {
     return await fn(lab);
   } finally {
@@ -62,11 +76,15 @@ const runs: Command = {
   async run(args, ctx) {
     const experiment = stringOption(args, 'experiment');
     const status = stringList(args, 'status');
-    const list = await withLab(args, ctx, (lab) =>
-      lab.listRuns({
-        ...(experiment === undefined ? {} : { experimentId: runIdArg(experiment, 'experiment id') }),
-        ...(status.length === 0 ? {} : { status: status as RunSummary['status'][] }),
-      }),
+    const list = await withLab(
+      args,
+      ctx,
+      (lab) =>
+        lab.listRuns({
+          ...(experiment === undefined ? {} : { experimentId: runIdArg(experiment, 'experiment id') }),
+          ...(status.length === 0 ? {} : { status: status as RunSummary['status'][] }),
+        }),
+      { readOnly: true },
     );
     if (flag(args, 'json')) writeJson(ctx.stdout, list);
     else if (list.length === 0)
@@ -83,7 +101,7 @@ const show: Command = {
   options: { db: { type: 'string' }, json: { type: 'boolean' } },
   async run(args, ctx) {
     const id = runIdArg(args.positionals[0]);
-    const detail = await withLab(args, ctx, (lab) => lab.getRun({ id }));
+    const detail = await withLab(args, ctx, (lab) => lab.getRun({ id }), { readOnly: true });
     if (flag(args, 'json')) {
       writeJson(ctx.stdout, detail);
       return 0;

@@ -6,6 +6,7 @@
  */
 import { setNativeThreads } from '../backend/native.js';
 import { LabError } from '../errors.js';
+import { writeRetryMs } from '../store/locks.js';
 import { Store } from '../store/store.js';
 import { Trainer } from '../train/trainer.js';
 import type { HostMessage, WorkerMessage } from './messages.js';
@@ -18,7 +19,8 @@ let cancelled = false;
 let lastFlagCheck = 0;
 
 async function train(storePath: string, runId: number): Promise<void> {
-  const store = Store.open(storePath, { recover: false });
+  // Another process's long write (an import) must not fail the run: our writes wait it out.
+  const store = Store.open(storePath, { recover: false, retryWritesMs: writeRetryMs() });
   try {
     const resumedFrom = store.loadCheckpoint(runId, 'last')?.step ?? 0;
     const trainer = await Trainer.open(store, runId, { resume: resumedFrom > 0, pid: process.pid });
@@ -45,7 +47,7 @@ async function train(storePath: string, runId: number): Promise<void> {
         },
       });
       const status = outcome.status === 'finished' ? 'finished' : 'cancelled';
-      store.setRunStatus(runId, status);
+      store.endRunIfRunning(runId, status);
       send({ type: 'done', runId, status, step: outcome.step });
     } finally {
       trainer.dispose();
@@ -58,7 +60,7 @@ async function train(storePath: string, runId: number): Promise<void> {
           ? (error.stack ?? error.message)
           : String(error);
     try {
-      store.setRunStatus(runId, 'failed', message);
+      store.endRunIfRunning(runId, 'failed', message);
     } catch {
       // The host records the failure from our exit if the store cannot.
     }

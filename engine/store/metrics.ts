@@ -33,7 +33,11 @@ export class MetricTable {
   private readonly countFromRollups;
   private readonly countPoints;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    /** Runs a write (retrying it while another process holds the lock, where the store says so). */
+    private readonly write: <T>(what: string, write: () => T) => T = (_what, write) => write(),
+  ) {
     this.insertKey = db.prepare('INSERT INTO metric_keys (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
     this.selectKey = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
     // A resumed run replays the steps after its checkpoint: the replayed point replaces the old one.
@@ -150,7 +154,15 @@ export class MetricTable {
         throw new Error(`metric ${point.key}: step must be an integer, got ${point.step}`);
       }
     }
-    this.appendBatch.immediate(runId, points);
+    this.write(`record ${points.length} metric points of run ${runId}`, () => {
+      try {
+        this.appendBatch.immediate(runId, points);
+      } catch (error) {
+        // Rolled back: key ids first inserted by this batch may no longer exist.
+        this.keyIds.clear();
+        throw error;
+      }
+    });
   }
 
   /** Metric names logged by any of the runs. */

@@ -163,6 +163,30 @@ CREATE TABLE exports (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'run leases, queue ownership, held runs, checkpoint checksums',
+    sql: `
+-- The process that owns a running run (its queue), and until when its lease holds (ms since the Unix epoch).
+-- The owner renews the lease every few seconds; a run whose lease ran out is interrupted by whoever sees it.
+ALTER TABLE runs ADD COLUMN owner TEXT;
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE runs ADD COLUMN lease_until INTEGER;
+-- A queued run that no queue may start on its own: created with start = false, or waiting to be trained by the
+-- process that asked for it (\`mtlab train\`, \`mtlab experiment run\`).
+ALTER TABLE runs ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
+-- SHA-256 of the state blob, checked on every load and by \`mtlab db check\`.
+ALTER TABLE checkpoints ADD COLUMN state_sha256 TEXT;
+-- The one process that starts queued runs (a server or the app), while its lease holds.
+CREATE TABLE queue_owner (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  owner       TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  host        TEXT NOT NULL,
+  lease_until INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

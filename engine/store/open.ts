@@ -1,4 +1,14 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LabError } from '../errors.js';
@@ -95,6 +105,78 @@ export function assertCompatible(file: string, header: StoreHeader): void {
   }
 }
 
+/** `MTLAB_BUSY_TIMEOUT_MS`, else 15 s: how long one write waits for another process's lock. */
+function busyTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MTLAB_BUSY_TIMEOUT_MS;
+  const value = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isInteger(value) && value >= 0 ? value : 15000;
+}
+
+/**
+ * Whether this process can write the store: the file (if it exists) and its folder, where SQLite keeps the `-wal`
+ * and `-shm` files. Read-only commands open a store that fails this read-only.
+ */
+export function canWriteStore(file: string): boolean {
+  try {
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+    accessSync(path.dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cannotShareMemory = (error: unknown): boolean => {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY');
+};
+
+/**
+ * Open a store read-only. A WAL store needs its `-shm` file, which SQLite cannot create in a folder this user cannot
+ * write: then, when no unfinished writes wait in `-wal`, the file is read into memory (marked as a rollback-journal
+ * database in that copy only) and opened from there. The file itself is never written.
+ */
+function openReadOnly(file: string): SqliteDatabase {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (!cannotShareMemory(error)) throw error;
+    let walBytes = 0;
+    try {
+      walBytes = statSync(`${file}-wal`).size;
+    } catch {
+      // No -wal file: everything is in the database file.
+    }
+    if (walBytes > 0) {
+      throw new LabError(
+        'store',
+        `cannot read ${file}: it has unfinished writes in ${file}-wal, and SQLite cannot open it without writing ` +
+          `next to it (${(error as Error).message}); open it once as a user who can write ${path.dirname(file)}`,
+      );
+    }
+    const image = readFileSync(file);
+    // Bytes 18 and 19: the file format's write and read versions, 2 for WAL; 1 (rollback journal) in memory.
+    if (image.length >= 100) image[18] = image[19] = 1;
+    return new Database(image, { readonly: true });
+  }
+}
+
+/** Remove the `-wal` / `-shm` files an open of a refused file left behind (never ones that were there before). */
+function removeLeftovers(file: string, existedBefore: { wal: boolean; shm: boolean }): void {
+  const wal = `${file}-wal`;
+  if (existedBefore.wal) return;
+  try {
+    if (existsSync(wal) && statSync(wal).size > 0) return; // Someone wrote: not ours to remove.
+    rmSync(wal, { force: true });
+    if (!existedBefore.shm) rmSync(`${file}-shm`, { force: true });
+  } catch {
+    // Best effort: the refusal itself is what matters.
+  }
+}
+
 export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** Milliseconds a writer waits for another writer before giving up. */
@@ -107,29 +189,37 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const probe = probeFile(file);
+  const existedBefore = { wal: existsSync(`${file}-wal`), shm: existsSync(`${file}-shm`) };
   if (!probe.empty) {
     let inspector: SqliteDatabase | undefined;
     try {
-      inspector = new Database(file, { readonly: true, fileMustExist: true });
+      inspector = openReadOnly(file);
       assertCompatible(file, readHeader(inspector));
     } catch (error) {
+      inspector?.close();
+      inspector = undefined;
+      removeLeftovers(file, existedBefore);
       if (error instanceof LabError) throw error;
       throw describeSqliteError(file, error);
     } finally {
       inspector?.close();
     }
   } else if (options.readonly) {
-    throw new LabError('store', `${file} does not exist`);
+    throw new LabError(
+      'store',
+      probe.exists ? `${file} is empty (0 bytes): it is not an experiment store` : `${file} does not exist`,
+    );
   }
 
   let db: SqliteDatabase;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = options.readonly ? openReadOnly(file) : new Database(file, { readonly: false, fileMustExist: false });
   } catch (error) {
+    if (error instanceof LabError) throw error;
     throw describeSqliteError(file, error);
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? busyTimeoutFromEnv()}`);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -146,6 +236,12 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
 
 /** Apply every migration newer than the file's version, each in its own immediate transaction. */
 export function migrate(db: SqliteDatabase, file: string): number {
+  // Up to date: nothing to write, so no need to wait for another process's write lock.
+  const current = readHeader(db);
+  if (current.schemaVersion >= LATEST_SCHEMA_VERSION) {
+    assertCompatible(file, current);
+    return 0;
+  }
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type {
   AttentionMatrix,
@@ -16,6 +17,8 @@ import type {
   TokenizerKind,
 } from '../api.js';
 import { LabError, notFound } from '../errors.js';
+import { checkpointProblem } from '../train/checkpoint.js';
+import { retryBusy } from './locks.js';
 import { MetricTable } from './metrics.js';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import { openDatabase, readHeader, type SqliteDatabase } from './open.js';
@@ -53,6 +56,10 @@ interface RunRow {
   pid: number | null;
   host: string | null;
   heartbeat_at: string | null;
+  owner: string | null;
+  owner_pid: number | null;
+  lease_until: number | null;
+  hold: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -108,6 +115,40 @@ export interface StoreOptions {
   readonly?: boolean;
   /** Mark runs left `running` by dead processes as `interrupted` (default true for writers). */
   recover?: boolean;
+  /** Milliseconds a write waits for another process's write lock before SQLite gives up (default 15 s). */
+  busyTimeoutMs?: number;
+  /**
+   * Training writes (metrics, progress, checkpoints, samples, attention, status) retry for this long while another
+   * process holds the write lock (default 0: no retries). Set by training workers, which may block while waiting.
+   */
+  retryWritesMs?: number;
+}
+
+/**
+ * A process that trains runs or starts queued ones: `host:pid:random`, so a restarted process with a reused pid is
+ * never mistaken for the one before it.
+ */
+export interface ProcessOwner {
+  id: string;
+  pid: number;
+  host: string;
+}
+
+export function newOwner(): ProcessOwner {
+  const host = os.hostname();
+  return { id: `${host}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid, host };
+}
+
+/** How long a run's or the queue's owner may go without renewing its lease: `MTLAB_RUN_LEASE_MS`, else 30 s. */
+export function leaseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MTLAB_RUN_LEASE_MS;
+  const value = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(value) && value >= 50 ? value : 30_000;
+}
+
+/** The checksum stored with a checkpoint blob. */
+export function checkpointChecksum(state: Buffer): string {
+  return createHash('sha256').update(state).digest('hex');
 }
 
 /** Describe an architecture the way the runs table shows it: `gru + bahdanau`, `lstm ×2 bi + luong(general)`. */
@@ -121,7 +162,7 @@ export function describeArchitecture(config: RunConfig): string {
   return text;
 }
 
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -143,13 +184,22 @@ export class Store {
   private constructor(
     readonly db: SqliteDatabase,
     readonly path: string,
+    private readonly retryWritesMs = 0,
   ) {
-    this.metrics = new MetricTable(db);
+    this.metrics = new MetricTable(db, (what, write) => this.write(what, write));
+  }
+
+  /** A training write: retried while another process holds the lock, when this store was opened to retry. */
+  private write<T>(what: string, write: () => T): T {
+    return this.retryWritesMs > 0 ? retryBusy(this.path, what, this.retryWritesMs, write) : write();
   }
 
   static open(file: string, options: StoreOptions = {}): Store {
-    const db = openDatabase(file, { readonly: options.readonly ?? false });
-    const store = new Store(db, file);
+    const db = openDatabase(file, {
+      readonly: options.readonly ?? false,
+      ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    });
+    const store = new Store(db, file, options.retryWritesMs ?? 0);
     if (!options.readonly && (options.recover ?? true)) store.recoverInterruptedRuns();
     return store;
   }
@@ -176,6 +226,7 @@ export class Store {
       if (!(rows.length === 1 && rows[0] === 'ok')) problems.push(...rows);
       const fk = store.db.pragma('foreign_key_check') as unknown[];
       if (fk.length > 0) problems.push(`${fk.length} rows violate foreign keys`);
+      if (problems.length === 0) problems.push(...store.checkpointProblems());
       const counts: Record<string, number> = {};
       if (problems.length === 0) {
         for (const table of ['datasets', 'experiments', 'runs', 'metrics', 'samples', 'attention', 'checkpoints']) {
@@ -195,26 +246,129 @@ export class Store {
     }
   }
 
-  /** Runs left `running` by a process that no longer exists become `interrupted` (resumable). */
-  recoverInterruptedRuns(): number[] {
+  /**
+   * Runs left `running` by an owner that is gone become `interrupted` (resumable): an owner whose lease ran out, or
+   * one on this host whose process and worker both no longer exist. Runs without an owner (trained directly, by an
+   * older mtlab) fall back to their worker's pid on this host and their heartbeat elsewhere.
+   */
+  recoverInterruptedRuns(nowMs = Date.now()): number[] {
     const host = os.hostname();
     const running = this.db
-      .prepare(`SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'`)
-      .all() as Pick<RunRow, 'id' | 'pid' | 'host' | 'heartbeat_at'>[];
+      .prepare(`SELECT id, pid, host, heartbeat_at, owner, owner_pid, lease_until FROM runs WHERE status = 'running'`)
+      .all() as Pick<RunRow, 'id' | 'pid' | 'host' | 'heartbeat_at' | 'owner' | 'owner_pid' | 'lease_until'>[];
+    const gone = (pid: number | null): boolean => pid === null || !isProcessAlive(pid);
     const dead = running.filter((r) => {
-      if (r.host === host || r.host === null) return r.pid === null || !isProcessAlive(r.pid);
+      if (r.owner !== null) {
+        if (r.lease_until === null || r.lease_until < nowMs) return true;
+        return r.owner.startsWith(`${host}:`) && gone(r.owner_pid) && gone(r.pid);
+      }
+      if (r.host === host || r.host === null) return gone(r.pid);
       const beat = r.heartbeat_at === null ? 0 : Date.parse(r.heartbeat_at);
-      return Date.now() - beat > FOREIGN_HEARTBEAT_TIMEOUT_MS;
+      return nowMs - beat > FOREIGN_HEARTBEAT_TIMEOUT_MS;
     });
+    if (dead.length === 0) return [];
+    // Only if nothing changed since we looked: an owner that renewed meanwhile keeps its run.
     const mark = this.db.prepare(
-      `UPDATE runs SET status = 'interrupted', pid = NULL, error = ?, finished_at = ? WHERE id = ? AND status = 'running'`,
+      `UPDATE runs SET status = 'interrupted', pid = NULL, owner = NULL, owner_pid = NULL, lease_until = NULL,
+         error = ?, finished_at = ?
+       WHERE id = ? AND status = 'running' AND lease_until IS ? AND owner IS ?`,
     );
+    const marked: number[] = [];
     this.db
       .transaction(() => {
-        for (const r of dead) mark.run('the process training this run stopped unexpectedly', now(), r.id);
+        for (const r of dead) {
+          const why =
+            r.owner === null
+              ? 'the process training this run stopped unexpectedly'
+              : `the process training this run (${r.owner.split(':').slice(0, 2).join(' pid ')}) stopped renewing ` +
+                'its lease; resume the run to continue from its last checkpoint';
+          if (mark.run(why, now(), r.id, r.lease_until, r.owner).changes > 0) marked.push(r.id);
+        }
       })
       .immediate();
-    return dead.map((r) => r.id);
+    return marked;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Queue ownership
+
+  /**
+   * Become (or stay) the process that starts queued runs: succeeds when no one holds the queue, the holder is this
+   * owner, its lease ran out, or it was a process on this host that no longer exists.
+   */
+  acquireQueue(owner: ProcessOwner, lease: number, nowMs = Date.now()): boolean {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT owner, pid, host, lease_until FROM queue_owner WHERE id = 1').get() as
+          { owner: string; pid: number; host: string; lease_until: number } | undefined;
+        const free =
+          row === undefined ||
+          row.owner === owner.id ||
+          row.lease_until < nowMs ||
+          (row.host === owner.host && !isProcessAlive(row.pid));
+        if (!free) return false;
+        this.db
+          .prepare(
+            `INSERT INTO queue_owner (id, owner, pid, host, lease_until) VALUES (1, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+               lease_until = excluded.lease_until`,
+          )
+          .run(owner.id, owner.pid, owner.host, nowMs + lease);
+        return true;
+      })
+      .immediate();
+  }
+
+  releaseQueue(owner: ProcessOwner): void {
+    this.db.prepare('DELETE FROM queue_owner WHERE id = 1 AND owner = ?').run(owner.id);
+  }
+
+  /** The process that starts queued runs, if one holds the queue now. */
+  queueOwner(nowMs = Date.now()): { pid: number; host: string } | null {
+    const row = this.db.prepare('SELECT pid, host, lease_until FROM queue_owner WHERE id = 1').get() as
+      { pid: number; host: string; lease_until: number } | undefined;
+    return row === undefined || row.lease_until < nowMs ? null : { pid: row.pid, host: row.host };
+  }
+
+  /**
+   * Renew the leases of the runs `owner` trains. Returns the runs it no longer owns (another process found its lease
+   * expired) and those someone asked to cancel.
+   */
+  renewRunLeases(
+    owner: ProcessOwner,
+    runIds: readonly number[],
+    lease: number,
+    nowMs = Date.now(),
+  ): { lost: number[]; cancelRequested: number[] } {
+    const renew = this.db.prepare(`UPDATE runs SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ?`);
+    const flag = this.db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck();
+    const lost: number[] = [];
+    const cancelRequested: number[] = [];
+    this.db
+      .transaction(() => {
+        for (const id of runIds) {
+          if (renew.run(nowMs + lease, id, owner.id).changes === 0) lost.push(id);
+          else if (flag.get(id) === 1) cancelRequested.push(id);
+        }
+      })
+      .immediate();
+    return { lost, cancelRequested };
+  }
+
+  /** Who trains a running run, as far as the store knows. */
+  runOwner(id: number): { pid: number | null; host: string | null; ownerPid: number | null } {
+    const row = this.runRow(id);
+    return { pid: row.pid, host: row.host, ownerPid: row.owner_pid };
+  }
+
+  /** Held runs stay queued but no queue starts them on its own. */
+  setHold(ids: readonly number[], hold: boolean): void {
+    const update = this.db.prepare(`UPDATE runs SET hold = ? WHERE id = ? AND status = 'queued'`);
+    this.db
+      .transaction(() => {
+        for (const id of ids) update.run(hold ? 1 : 0, id);
+      })
+      .immediate();
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -379,12 +533,20 @@ export class Store {
   // -------------------------------------------------------------------------------------------------------------
   // Runs
 
-  createRun(r: { name: string; config: RunConfig; experimentId: number | null; totalSteps: number }): number {
+  createRun(r: {
+    name: string;
+    config: RunConfig;
+    experimentId: number | null;
+    totalSteps: number;
+    /** Queued but started only when asked (default false). */
+    hold?: boolean;
+  }): number {
     const dataset = this.datasetRow(r.config.data.dataset);
     const info = this.db
       .prepare(
-        `INSERT INTO runs (experiment_id, name, dataset_id, dataset_name, config, status, seed, total_steps, created_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        `INSERT INTO runs (experiment_id, name, dataset_id, dataset_name, config, status, seed, total_steps, created_at,
+           hold)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       )
       .run(
         r.experimentId,
@@ -395,6 +557,7 @@ export class Store {
         r.config.train.seed,
         r.totalSteps,
         now(),
+        r.hold === true ? 1 : 0,
       );
     return Number(info.lastInsertRowid);
   }
@@ -482,23 +645,24 @@ export class Store {
   }
 
   /**
-   * Claim a queued run for the process `pid` (atomically: of two hosts sharing a store, one wins). Returns false
-   * when the run is no longer queued.
+   * Claim a queued run (held or not) for `owner`, with a lease of `lease` ms (atomically: of two processes sharing a
+   * store, one wins). Returns false when the run is no longer queued.
    */
-  claimRun(id: number, pid: number): boolean {
+  claimRun(id: number, owner: ProcessOwner, lease: number): boolean {
     const result = this.db
       .prepare(
-        `UPDATE runs SET status = 'running', pid = ?, host = ?, error = NULL, finished_at = NULL, heartbeat_at = ?
+        `UPDATE runs SET status = 'running', pid = ?, host = ?, owner = ?, owner_pid = ?, lease_until = ?, hold = 0,
+           cancel_requested = 0, error = NULL, finished_at = NULL, heartbeat_at = ?
          WHERE id = ? AND status = 'queued'`,
       )
-      .run(pid, os.hostname(), now(), id);
+      .run(owner.pid, owner.host, owner.id, owner.pid, Date.now() + lease, now(), id);
     return result.changes > 0;
   }
 
-  /** The oldest queued runs, first to start. */
+  /** The oldest queued runs that are not held, first to start. */
   queuedRunIds(limit: number): number[] {
     return this.db
-      .prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT ?`)
+      .prepare(`SELECT id FROM runs WHERE status = 'queued' AND hold = 0 ORDER BY id LIMIT ?`)
       .pluck()
       .all(limit) as number[];
   }
@@ -508,13 +672,15 @@ export class Store {
    * already claimed by its host is taken over by the worker.
    */
   markRunning(id: number, info: { pid: number; backend: string; parameters: number; totalSteps: number }): void {
-    const result = this.db
-      .prepare(
-        `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
+    const result = this.write(`start run ${id}`, () =>
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
            error = NULL, finished_at = NULL, heartbeat_at = ?, started_at = coalesce(started_at, ?)
          WHERE id = ? AND status IN ('queued', 'running')`,
-      )
-      .run(info.pid, os.hostname(), info.backend, info.parameters, info.totalSteps, now(), now(), id);
+        )
+        .run(info.pid, os.hostname(), info.backend, info.parameters, info.totalSteps, now(), now(), id),
+    );
     if (result.changes === 0) {
       throw new LabError('conflict', `run ${id} is ${this.runStatus(id)}; only queued runs can start`);
     }
@@ -522,26 +688,51 @@ export class Store {
 
   /** Progress and heartbeat of a running run. */
   updateProgress(id: number, p: { step: number; epoch: number; trainSeconds: number }): void {
-    this.db
-      .prepare('UPDATE runs SET step = ?, epoch = ?, train_seconds = ?, heartbeat_at = ? WHERE id = ?')
-      .run(p.step, p.epoch, p.trainSeconds, now(), id);
+    this.write(`record the progress of run ${id}`, () =>
+      this.db
+        .prepare('UPDATE runs SET step = ?, epoch = ?, train_seconds = ?, heartbeat_at = ? WHERE id = ?')
+        .run(p.step, p.epoch, p.trainSeconds, now(), id),
+    );
   }
 
   setRunStatus(id: number, status: RunStatus, error: string | null = null): void {
     const ended = status === 'finished' || status === 'failed' || status === 'cancelled' || status === 'interrupted';
-    this.db
-      .prepare(
-        `UPDATE runs SET status = ?, error = ?, pid = CASE WHEN ? THEN NULL ELSE pid END,
+    this.write(`mark run ${id} ${status}`, () =>
+      this.db
+        .prepare(
+          `UPDATE runs SET status = ?, error = ?, pid = CASE WHEN ? THEN NULL ELSE pid END,
+           owner = CASE WHEN ? THEN NULL ELSE owner END, owner_pid = CASE WHEN ? THEN NULL ELSE owner_pid END,
+           lease_until = CASE WHEN ? THEN NULL ELSE lease_until END,
            finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?`,
-      )
-      .run(status, error, ended ? 1 : 0, ended ? 1 : 0, now(), id);
+        )
+        .run(status, error, ended ? 1 : 0, ended ? 1 : 0, ended ? 1 : 0, ended ? 1 : 0, ended ? 1 : 0, now(), id),
+    );
   }
 
-  /** Put an ended run back in the queue (resume). */
-  requeueRun(id: number): void {
+  /**
+   * End a run its worker trained, unless someone else ended it meanwhile (interrupted it when its owner's lease ran
+   * out, say): what they recorded stands. Returns whether the run was still running.
+   */
+  endRunIfRunning(id: number, status: 'finished' | 'cancelled' | 'failed', error: string | null = null): boolean {
+    return this.write(`mark run ${id} ${status}`, () =>
+      this.db
+        .transaction(() => {
+          if (this.runStatus(id) !== 'running') return false;
+          this.setRunStatus(id, status, error);
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Put an ended run back in the queue (resume); a held one waits to be started. */
+  requeueRun(id: number, hold = false): void {
     this.db
-      .prepare(`UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL, cancel_requested = 0 WHERE id = ?`)
-      .run(id);
+      .prepare(
+        `UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL, cancel_requested = 0, hold = ?
+         WHERE id = ?`,
+      )
+      .run(hold ? 1 : 0, id);
   }
 
   /** Ask whichever process trains a run to stop it (works across processes sharing the store). */
@@ -557,7 +748,9 @@ export class Store {
 
   /** The final evaluation of a run (test metrics, BLEU by source length), set when it finishes. */
   setRunSummary(id: number, summary: RunEvaluation): void {
-    this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id);
+    this.write(`record the evaluation of run ${id}`, () =>
+      this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id),
+    );
   }
 
   runSummary(id: number): RunEvaluation | null {
@@ -581,11 +774,46 @@ export class Store {
     metrics: Record<string, number>,
     state: Buffer,
   ): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO checkpoints (run_id, tag, step, metrics, state, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(runId, tag, step, JSON.stringify(metrics), state, now());
+    const checksum = checkpointChecksum(state);
+    this.write(`save the "${tag}" checkpoint of run ${runId}`, () =>
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO checkpoints (run_id, tag, step, metrics, state, created_at, state_sha256)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(runId, tag, step, JSON.stringify(metrics), state, now(), checksum),
+    );
+  }
+
+  /**
+   * What is wrong with a stored checkpoint blob, or null when it is sound: its checksum, or for a blob saved before
+   * checksums were recorded, its structure.
+   */
+  private static checkpointBlobProblem(state: Buffer, checksum: string | null): string | null {
+    if (checksum === null) return checkpointProblem(state);
+    return checkpointChecksum(state) === checksum
+      ? null
+      : 'its contents no longer match the checksum recorded when it was saved';
+  }
+
+  /** Every checkpoint whose blob is damaged, one line each (for `mtlab db check`). */
+  checkpointProblems(): string[] {
+    const problems: string[] = [];
+    const rows = this.db
+      .prepare('SELECT run_id, tag, step, state, state_sha256 FROM checkpoints ORDER BY run_id, tag')
+      .iterate() as IterableIterator<{
+      run_id: number;
+      tag: string;
+      step: number;
+      state: Buffer;
+      state_sha256: string | null;
+    }>;
+    for (const r of rows) {
+      const problem = Store.checkpointBlobProblem(r.state, r.state_sha256);
+      if (problem !== null)
+        problems.push(`run ${r.run_id}: the "${r.tag}" checkpoint (step ${r.step}) is damaged: ${problem}`);
+    }
+    return problems;
   }
 
   listCheckpoints(runId: number): CheckpointInfo[] {
@@ -605,9 +833,18 @@ export class Store {
     tag: 'last' | 'best',
   ): { step: number; metrics: Record<string, number>; state: Buffer } | null {
     const row = this.db
-      .prepare('SELECT step, metrics, state FROM checkpoints WHERE run_id = ? AND tag = ?')
-      .get(runId, tag) as { step: number; metrics: string; state: Buffer } | undefined;
+      .prepare('SELECT step, metrics, state, state_sha256 FROM checkpoints WHERE run_id = ? AND tag = ?')
+      .get(runId, tag) as { step: number; metrics: string; state: Buffer; state_sha256: string | null } | undefined;
     if (row === undefined) return null;
+    const problem = Store.checkpointBlobProblem(row.state, row.state_sha256);
+    if (problem !== null) {
+      throw new LabError(
+        'store',
+        `run ${runId}: its "${tag}" checkpoint (step ${row.step}) in ${this.path} is damaged: ${problem}. ` +
+          '`mtlab db check` lists every damaged checkpoint.',
+        { runId, checkpoint: tag, step: row.step },
+      );
+    }
     return { step: row.step, metrics: JSON.parse(row.metrics) as Record<string, number>, state: row.state };
   }
 
@@ -615,11 +852,13 @@ export class Store {
     const insert = this.db.prepare(
       'INSERT OR REPLACE INTO samples (run_id, step, sample_idx, source, reference, hypothesis) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.db
-      .transaction(() => {
-        for (const s of samples) insert.run(runId, step, s.index, s.source, s.reference, s.hypothesis);
-      })
-      .immediate();
+    this.write(`save the samples of run ${runId}`, () =>
+      this.db
+        .transaction(() => {
+          for (const s of samples) insert.run(runId, step, s.index, s.source, s.reference, s.hypothesis);
+        })
+        .immediate(),
+    );
   }
 
   samples(runId: number, step?: number): SampleRecord[] {
@@ -637,28 +876,27 @@ export class Store {
       `INSERT OR REPLACE INTO attention (run_id, step, sample_idx, source_tokens, target_tokens, rows, cols, weights)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.db
-      .transaction(() => {
-        for (const m of matrices) {
-          const rows = m.targetTokens.length;
-          const cols = m.sourceTokens.length;
-          if (m.weights.length !== rows * cols) {
-            throw new Error(`attention for sample ${m.sampleIndex}: ${m.weights.length} weights for ${rows}×${cols}`);
-          }
-          const blob = Buffer.from(Float32Array.from(m.weights).buffer);
-          insert.run(
-            runId,
-            step,
-            m.sampleIndex,
-            JSON.stringify(m.sourceTokens),
-            JSON.stringify(m.targetTokens),
-            rows,
-            cols,
-            blob,
-          );
+    const save = this.db.transaction(() => {
+      for (const m of matrices) {
+        const rows = m.targetTokens.length;
+        const cols = m.sourceTokens.length;
+        if (m.weights.length !== rows * cols) {
+          throw new Error(`attention for sample ${m.sampleIndex}: ${m.weights.length} weights for ${rows}×${cols}`);
         }
-      })
-      .immediate();
+        const blob = Buffer.from(Float32Array.from(m.weights).buffer);
+        insert.run(
+          runId,
+          step,
+          m.sampleIndex,
+          JSON.stringify(m.sourceTokens),
+          JSON.stringify(m.targetTokens),
+          rows,
+          cols,
+          blob,
+        );
+      }
+    });
+    this.write(`save the attention of run ${runId}`, () => save.immediate());
   }
 
   attentionSteps(runId: number): number[] {

@@ -107,3 +107,31 @@ export function decodeCheckpoint(buffer: Buffer): Checkpoint {
     trainer: header.trainer,
   };
 }
+
+/**
+ * What is structurally wrong with a checkpoint blob (bad magic, unreadable header, arrays that do not fill the blob
+ * exactly), or null when it decodes. Cheap: the float arrays are measured, not copied.
+ */
+export function checkpointProblem(buffer: Buffer): string | null {
+  if (buffer.length < MAGIC.length + 4 || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    return 'it is not an mtlab checkpoint';
+  }
+  const headerLength = buffer.readUInt32LE(MAGIC.length);
+  if (MAGIC.length + 4 + headerLength > buffer.length) return 'its header runs past the end of the blob';
+  let header: Partial<Header>;
+  try {
+    header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as Partial<Header>;
+  } catch (error) {
+    return `its header is unreadable (${(error as Error).message})`;
+  }
+  if (header.format !== 'mtlab-checkpoint' || header.version !== 1) return 'unsupported checkpoint version';
+  if (!Array.isArray(header.arrays) || !header.arrays.every((n) => Number.isInteger(n) && n >= 0)) {
+    return 'its header lists no array sizes';
+  }
+  const floats = header.arrays.reduce((n, a) => n + a, 0);
+  const expected = MAGIC.length + 4 + headerLength + floats * 4;
+  if (expected !== buffer.length) {
+    return `it holds ${buffer.length} bytes where its header describes ${expected}`;
+  }
+  return null;
+}

@@ -9,7 +9,7 @@ import { storeWithDataset, tinyConfig } from '../../helpers/training.js';
 function labOn(concurrency = 1): { lab: Lab; file: string } {
   const { store, file } = storeWithDataset('reverse', 80);
   store.close();
-  return { lab: Lab.open(file, { concurrency }), file };
+  return { lab: Lab.open(file, { concurrency, startQueue: true }), file };
 }
 
 /** Resolves with the first event of `name` that satisfies `match`. */
