@@ -6,7 +6,7 @@ import type { Comparison, ComparisonRun, ExperimentPresetName, RunConfig } from 
 import { DEFAULT_CONFIG, flattenConfig, mergeConfig, requireValidConfig } from './config.js';
 import { csvField } from './csv.js';
 import { LabError } from './errors.js';
-import { findKeyProblem, isReservedKey, RESERVED_REASON } from './keys.js';
+import { findKeyProblem, isReservedKey, RESERVED_REASON, setOwn } from './keys.js';
 import type { Store } from './store/store.js';
 
 export interface ExperimentPreset {
@@ -106,10 +106,10 @@ export function compareRuns(store: Store, runIds: readonly number[]): Comparison
     const best: ComparisonRun['best'] = {};
     for (const [key, value] of Object.entries(latestMetrics)) {
       if (!key.startsWith('valid/') && !key.startsWith('test/')) continue;
-      latest[key] = value.value;
+      setOwn(latest, key, value.value);
       if (key.startsWith('valid/')) {
         const found = store.metrics.best(id, key, LOWER_IS_BETTER.test(key) ? 'min' : 'max');
-        if (found !== null) best[key] = found;
+        if (found !== null) setOwn(best, key, found);
       }
     }
     return { run: record.summary, latest, best, bleuByLength: store.runSummary(id)?.bleuByLength ?? [] };

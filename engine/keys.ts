@@ -120,3 +120,11 @@ export function jsonTooDeep(text: string, limit = MAX_DEPTH): { offset: number }
 export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
+
+/**
+ * `target[key] = value` as an own data property whatever `key` is: a stored or outside name such as `__proto__`
+ * becomes an ordinary entry instead of replacing `target`'s prototype (for maps returned as JSON objects).
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
