@@ -2,11 +2,11 @@
  * The run configuration: defaults, presets, validation and overrides. One schema serves the CLI (`--config`,
  * `--set`), the app's form (through `validateConfig`) and the store (a run keeps its complete, validated config).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './api.js';
 import { LabError } from './errors.js';
+import { readRegularFile } from './files.js';
 import { DECODE_LIMITS, MODEL_LIMITS } from './model/limits.js';
 import { findKeyProblem, isReservedKey, jsonTooDeep, MAX_DEPTH, ownEntry, RESERVED_REASON } from './keys.js';
 
@@ -456,8 +456,9 @@ export const MAX_YAML_ALIASES = 100;
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'config file', 'invalid-config').toString('utf8');
   } catch (error) {
+    if (error instanceof LabError) throw error;
     throw new LabError('invalid-config', `cannot read config file ${file}: ${(error as Error).message}`, { file });
   }
   const name = path.basename(file);
