@@ -6,6 +6,7 @@ import type { Comparison, ComparisonRun, ExperimentPresetName, RunConfig } from 
 import { DEFAULT_CONFIG, flattenConfig, mergeConfig, requireValidConfig } from './config.js';
 import { csvField } from './csv.js';
 import { LabError } from './errors.js';
+import { findKeyProblem, isReservedKey, RESERVED_REASON, setOwn } from './keys.js';
 import type { Store } from './store/store.js';
 
 export interface ExperimentPreset {
@@ -52,20 +53,40 @@ export function presetRunConfigs(
   });
 }
 
-/** `{ 'train.steps': 500 }` → `{ train: { steps: 500 } }` (nested objects pass through). */
-export function expandDotted(values: Record<string, unknown>): Record<string, unknown> {
+/**
+ * `{ 'train.steps': 500 }` → `{ train: { steps: 500 } }` (nested objects pass through). Every part of every key is
+ * checked before anything is built: a reserved name (`__proto__`, `constructor`, `toString`, ...) is refused with
+ * the key named (`field` says where the overrides came from), and lookups see own properties only.
+ */
+export function expandDotted(values: Record<string, unknown>, field = 'overrides'): Record<string, unknown> {
+  const refuse = (key: string, message: string): never => {
+    const separator = message.startsWith(':') ? '' : ' ';
+    throw new LabError('invalid-config', `${field}.${key}${separator}${message}`, { field: `${field}.${key}` });
+  };
+  for (const [key, value] of Object.entries(values)) {
+    const parts = key.split('.');
+    const reserved = parts.find(isReservedKey);
+    if (reserved !== undefined) refuse(key, `: "${reserved}" ${RESERVED_REASON}`);
+    if (parts.includes('')) refuse(key, 'has an empty part (write model.cell, not model..cell)');
+    const problem = findKeyProblem(value, { prefix: key });
+    if (problem !== null) refuse(problem.path, problem.message);
+  }
   const out: Record<string, unknown> = {};
+  const own = (node: Record<string, unknown>, key: string): unknown =>
+    Object.hasOwn(node, key) ? node[key] : undefined;
   for (const [key, value] of Object.entries(values)) {
     const parts = key.split('.');
     let node = out;
     for (const part of parts.slice(0, -1)) {
-      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      const child = own(node, part);
+      if (typeof child !== 'object' || child === null) node[part] = {};
       node = node[part] as Record<string, unknown>;
     }
     const last = parts[parts.length - 1]!;
+    const existing = own(node, last);
     node[last] =
-      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof node[last] === 'object'
-        ? mergeConfig(node[last], value)
+      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object'
+        ? mergeConfig(existing, value)
         : value;
   }
   return out;
@@ -85,10 +106,10 @@ export function compareRuns(store: Store, runIds: readonly number[]): Comparison
     const best: ComparisonRun['best'] = {};
     for (const [key, value] of Object.entries(latestMetrics)) {
       if (!key.startsWith('valid/') && !key.startsWith('test/')) continue;
-      latest[key] = value.value;
+      setOwn(latest, key, value.value);
       if (key.startsWith('valid/')) {
         const found = store.metrics.best(id, key, LOWER_IS_BETTER.test(key) ? 'min' : 'max');
-        if (found !== null) best[key] = found;
+        if (found !== null) setOwn(best, key, found);
       }
     }
     return { run: record.summary, latest, best, bleuByLength: store.runSummary(id)?.bleuByLength ?? [] };

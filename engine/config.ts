@@ -2,11 +2,13 @@
  * The run configuration: defaults, presets, validation and overrides. One schema serves the CLI (`--config`,
  * `--set`), the app's form (through `validateConfig`) and the store (a run keeps its complete, validated config).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './api.js';
 import { LabError } from './errors.js';
+import { readRegularFile } from './files.js';
+import { DECODE_LIMITS, MODEL_LIMITS } from './model/limits.js';
+import { findKeyProblem, isReservedKey, jsonTooDeep, MAX_DEPTH, ownEntry, RESERVED_REASON } from './keys.js';
 
 /** Defaults that train a good small model on the built-in `toy-fr` data in a few minutes on a CPU. */
 export const DEFAULT_CONFIG: RunConfig = {
@@ -116,12 +118,12 @@ const FIELDS: Record<string, FieldSpec> = {
   'model.attention': oneOf('none', 'bahdanau', 'luong'),
   'model.luongScore': oneOf('dot', 'general'),
   'model.inputFeeding': BOOL,
-  'model.embeddingSize': int(1, 4096),
-  'model.hiddenSize': int(1, 4096),
-  'model.attentionSize': int(1, 4096),
-  'model.layers': int(1, 4),
+  'model.embeddingSize': int(MODEL_LIMITS.embeddingSize.min, MODEL_LIMITS.embeddingSize.max),
+  'model.hiddenSize': int(MODEL_LIMITS.hiddenSize.min, MODEL_LIMITS.hiddenSize.max),
+  'model.attentionSize': int(MODEL_LIMITS.attentionSize.min, MODEL_LIMITS.attentionSize.max),
+  'model.layers': int(MODEL_LIMITS.layers.min, MODEL_LIMITS.layers.max),
   'model.bidirectional': BOOL,
-  'model.dropout': num(0, 0.9),
+  'model.dropout': num(MODEL_LIMITS.dropout.min, MODEL_LIMITS.dropout.max),
   'train.optimizer': oneOf('adam', 'sgd'),
   'train.learningRate': num(0, 10, true),
   'train.momentum': num(0, 0.999),
@@ -147,10 +149,10 @@ const FIELDS: Record<string, FieldSpec> = {
   'train.earlyStopping.patience': int(1, 10_000),
   'train.seed': int(0, 2 ** 31 - 1),
   'decode.strategy': oneOf('greedy', 'beam'),
-  'decode.beamSize': int(1, 64),
-  'decode.lengthPenalty': num(0, 5),
-  'decode.maxLengthRatio': num(0, 100),
-  'decode.maxLengthOffset': int(0, 1000),
+  'decode.beamSize': int(DECODE_LIMITS.beamSize.min, DECODE_LIMITS.beamSize.max),
+  'decode.lengthPenalty': num(DECODE_LIMITS.lengthPenalty.min, DECODE_LIMITS.lengthPenalty.max),
+  'decode.maxLengthRatio': num(DECODE_LIMITS.maxLengthRatio.min, DECODE_LIMITS.maxLengthRatio.max),
+  'decode.maxLengthOffset': int(DECODE_LIMITS.maxLengthOffset.min, DECODE_LIMITS.maxLengthOffset.max),
   backend: oneOf('auto', 'tensorflow', 'wasm', 'cpu'),
 };
 
@@ -172,11 +174,21 @@ function describe(spec: FieldSpec): string {
   }
 }
 
+/** A value as a message shows it; JSON has no NaN or infinities (YAML's `.nan`, `.inf`), so they are named. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN (not a number; YAML writes it .nan)';
+  if (value === Infinity || value === -Infinity) return `${value < 0 ? '-' : ''}infinity (YAML's .inf)`;
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'function') return 'a function';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
+
 function checkField(field: string, value: unknown, issues: ConfigIssue[]): void {
-  const spec = FIELDS[field];
+  const spec = ownEntry(FIELDS, field);
   if (spec === undefined) return;
   const fail = (): void => {
-    issues.push({ field, message: `${field} must be ${describe(spec)}, got ${JSON.stringify(value)}` });
+    issues.push({ field, message: `${field} must be ${describe(spec)}, got ${shown(value)}` });
   };
   switch (spec.kind) {
     case 'int':
@@ -210,16 +222,32 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** Refuse a value with reserved keys (`__proto__`, `constructor`, ...), too deep, or containing itself. */
+function requireSafeKeys(value: unknown, prefix: string, source: string): void {
+  const problem = findKeyProblem(value, { prefix, maxDepth: MAX_DEPTH });
+  if (problem !== null) {
+    const field = problem.path === '' ? 'the config' : problem.path;
+    throw new LabError('invalid-config', `invalid ${source}: ${field} ${problem.message}`, { field: problem.path });
+  }
+}
+
 /**
  * Deep-merge `patch` over `base`; `null` in the patch replaces (e.g. `earlyStopping: null`). A patch that switches a
  * variant (a schedule or decay of another `kind`) replaces it: the new kind's defaults fill the rest, not the fields
- * of the old one.
+ * of the old one. Keys are looked up as own properties only, and a patch with a reserved key is refused.
  */
 function merge(base: unknown, patch: unknown): unknown {
+  requireSafeKeys(patch, '', 'config');
+  return mergeChecked(base, patch);
+}
+
+function mergeChecked(base: unknown, patch: unknown): unknown {
   if (!isObject(patch) || !isObject(base)) return clone(patch);
   if (typeof patch.kind === 'string' && typeof base.kind === 'string' && patch.kind !== base.kind) return clone(patch);
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(patch)) out[key] = key in base ? merge(base[key], value) : clone(value);
+  for (const [key, value] of Object.entries(patch)) {
+    out[key] = Object.hasOwn(base, key) ? mergeChecked(base[key], value) : clone(value);
+  }
   return out;
 }
 
@@ -228,7 +256,7 @@ function unknownFields(value: unknown, prefix: string, template: unknown, issues
   if (!isObject(value) || !isObject(template)) return;
   for (const key of Object.keys(value)) {
     const field = prefix === '' ? key : `${prefix}.${key}`;
-    if (!(key in template)) {
+    if (!Object.hasOwn(template, key)) {
       const known = Object.keys(template).join(', ');
       issues.push({ field, message: `unknown field ${field}${prefix === '' ? '' : ` (${prefix} has: ${known})`}` });
     } else {
@@ -244,11 +272,11 @@ function templateFor(config: Record<string, unknown>): unknown {
   const schedule = (config.train as Record<string, unknown> | undefined)?.schedule;
   const scheduleKind =
     isObject(schedule) && typeof schedule.kind === 'string' ? schedule.kind : DEFAULT_CONFIG.train.schedule.kind;
-  train.schedule = SCHEDULE_DEFAULTS[scheduleKind as LearningRateSchedule['kind']] ?? SCHEDULE_DEFAULTS.constant;
+  train.schedule = ownEntry(SCHEDULE_DEFAULTS, scheduleKind) ?? SCHEDULE_DEFAULTS.constant;
   const decay = (config.train as Record<string, unknown> | undefined)?.teacherForcingDecay;
   const decayKind =
     isObject(decay) && typeof decay.kind === 'string' ? decay.kind : DEFAULT_CONFIG.train.teacherForcingDecay.kind;
-  train.teacherForcingDecay = DECAY_DEFAULTS[decayKind as TeacherForcingDecay['kind']] ?? DECAY_DEFAULTS.none;
+  train.teacherForcingDecay = ownEntry(DECAY_DEFAULTS, decayKind) ?? DECAY_DEFAULTS.none;
   train.earlyStopping = { metric: 'bleu', patience: 5 };
   return template;
 }
@@ -256,7 +284,11 @@ function templateFor(config: Record<string, unknown>): unknown {
 /** Fill the fields that depend on a chosen variant (schedule kind, decay kind) with that variant's defaults. */
 function fillVariants(config: Record<string, unknown>): void {
   const train = config.train as Record<string, unknown>;
-  if (isObject(train.schedule) && typeof train.schedule.kind === 'string' && train.schedule.kind in SCHEDULE_DEFAULTS) {
+  if (
+    isObject(train.schedule) &&
+    typeof train.schedule.kind === 'string' &&
+    Object.hasOwn(SCHEDULE_DEFAULTS, train.schedule.kind)
+  ) {
     const kind = train.schedule.kind as LearningRateSchedule['kind'];
     const allowed = Object.keys(SCHEDULE_DEFAULTS[kind]);
     const filled = merge(SCHEDULE_DEFAULTS[kind], train.schedule) as Record<string, unknown>;
@@ -264,7 +296,7 @@ function fillVariants(config: Record<string, unknown>): void {
     train.schedule = Object.fromEntries(Object.entries(filled).filter(([k]) => allowed.includes(k)));
   }
   const decay = train.teacherForcingDecay;
-  if (isObject(decay) && typeof decay.kind === 'string' && decay.kind in DECAY_DEFAULTS) {
+  if (isObject(decay) && typeof decay.kind === 'string' && Object.hasOwn(DECAY_DEFAULTS, decay.kind)) {
     const kind = decay.kind as TeacherForcingDecay['kind'];
     const allowed = Object.keys(DECAY_DEFAULTS[kind]);
     const filled = merge(DECAY_DEFAULTS[kind], decay) as Record<string, unknown>;
@@ -277,7 +309,7 @@ function checkLeaves(value: unknown, prefix: string, issues: ConfigIssue[]): voi
   if (isObject(value)) {
     for (const [key, child] of Object.entries(value))
       checkLeaves(child, prefix === '' ? key : `${prefix}.${key}`, issues);
-  } else if (FIELDS[prefix] !== undefined) {
+  } else if (Object.hasOwn(FIELDS, prefix)) {
     checkField(prefix, value, issues);
   } else if (prefix === 'train.earlyStopping' && value !== null) {
     issues.push({ field: prefix, message: 'train.earlyStopping must be null or { metric, patience }' });
@@ -315,6 +347,13 @@ export function validateConfig(input: unknown): { config: RunConfig | null; issu
       issues: [{ field: '', message: 'a config must be an object with data, model, train, decode' }],
     };
   }
+  const problem = findKeyProblem(input, { maxDepth: MAX_DEPTH, finiteNumbers: true });
+  if (problem !== null) {
+    return {
+      config: null,
+      issues: [{ field: problem.path, message: `${problem.path || 'the config'} ${problem.message}` }],
+    };
+  }
   unknownFields(input, '', templateFor(input), issues);
   const merged = merge(DEFAULT_CONFIG, input) as Record<string, unknown>;
   if (!isObject(merged.data) || !isObject(merged.model) || !isObject(merged.train) || !isObject(merged.decode)) {
@@ -340,7 +379,7 @@ export function requireValidConfig(input: unknown, source = 'config'): RunConfig
 }
 
 export function presetConfig(name: string): RunConfig {
-  const preset = PRESETS[name];
+  const preset = ownEntry(PRESETS, name);
   if (preset === undefined) {
     throw new LabError('invalid-config', `unknown preset "${name}"; presets: ${PRESET_NAMES.join(', ')}`, {
       field: 'preset',
@@ -379,52 +418,126 @@ export function applyOverrides(
     if (eq <= 0) {
       throw new LabError('invalid-config', `--set expects key=value (e.g. model.cell=lstm), got "${assignment}"`);
     }
-    const keys = assignment.slice(0, eq).trim().split('.');
+    const field = assignment.slice(0, eq).trim();
+    const keys = field.split('.');
+    for (const key of keys) {
+      if (key === '') throw new LabError('invalid-config', `--set ${field}: a field name has an empty part`, { field });
+      if (isReservedKey(key)) {
+        throw new LabError('invalid-config', `--set ${field}: "${key}" ${RESERVED_REASON}`, { field });
+      }
+    }
+    const value = parseValue(assignment.slice(eq + 1).trim());
+    requireSafeKeys(value, field, `--set ${field}`);
     let node: Record<string, unknown> = out;
     for (const key of keys.slice(0, -1)) {
-      if (!isObject(node[key])) node[key] = {};
+      const child = Object.hasOwn(node, key) ? node[key] : undefined;
+      if (!isObject(child)) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }
-    node[keys[keys.length - 1]!] = parseValue(assignment.slice(eq + 1).trim());
+    node[keys[keys.length - 1]!] = value;
   }
   return out;
 }
 
-/** Read a YAML or JSON config file; syntax errors name the file and line. */
+/** The 1-based line of `offset` in `text`; an offset at the very end belongs to the last line. */
+function lineAt(text: string, offset: number): number {
+  const lines = text.replace(/\n$/, '').split('\n').length;
+  return Math.min(lines, text.slice(0, offset).split('\n').length);
+}
+
+/** The most aliases (`*name`) a YAML config may expand: enough for shared values, not for a "billion laughs". */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Read a YAML or JSON config file; syntax errors name the file and line. Refused with the file and line (or field)
+ * named: a reserved key (`__proto__`, `constructor`, `toString`, ...), an alias inside its own anchor, more than
+ * MAX_YAML_ALIASES aliases expanded, nesting deeper than MAX_DEPTH.
+ */
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'config file', 'invalid-config').toString('utf8');
   } catch (error) {
+    if (error instanceof LabError) throw error;
     throw new LabError('invalid-config', `cannot read config file ${file}: ${(error as Error).message}`, { file });
   }
   const name = path.basename(file);
+  const fail = (message: string, line?: number, field?: string): never => {
+    throw new LabError('invalid-config', `${name}${line === undefined ? '' : `, line ${line}`}: ${message}`, {
+      file,
+      ...(line === undefined ? {} : { line }),
+      ...(field === undefined ? {} : { field }),
+    });
+  };
   let parsed: unknown;
   if (file.endsWith('.json')) {
+    const deep = jsonTooDeep(text, MAX_DEPTH);
+    if (deep !== null) fail(`nested more than ${MAX_DEPTH} levels deep`, lineAt(text, deep.offset));
     try {
       parsed = JSON.parse(text) as unknown;
     } catch (error) {
-      throw new LabError('invalid-config', `${name}: invalid JSON: ${(error as Error).message}`, { file });
+      fail(`invalid JSON: ${(error as Error).message}`);
     }
   } else {
     const doc = YAML.parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
       const offset = first.pos[0];
-      // (An error at the very end, e.g. an unclosed bracket, belongs to the last line, not the empty one after it.)
-      const lines = text.replace(/\n$/, '').split('\n').length;
-      const line = Number.isInteger(offset) ? Math.min(lines, text.slice(0, offset).split('\n').length) : undefined;
-      throw new LabError(
-        'invalid-config',
-        `${name}${line === undefined ? '' : `, line ${line}`}: ${first.message.split('\n')[0]}`,
-        { file, line },
-      );
+      fail(first.message.split('\n')[0]!, Number.isInteger(offset) ? lineAt(text, offset) : undefined);
     }
-    parsed = doc.toJS() as unknown;
+    // Before expanding anything: keys that are reserved names, and aliases inside their own anchor.
+    YAML.visit(doc, {
+      Scalar(_, scalar, ancestors) {
+        if (typeof scalar.value !== 'number' || Number.isFinite(scalar.value)) return;
+        const field = ancestors
+          .filter((node) => YAML.isPair(node))
+          .map((pair) => (YAML.isScalar(pair.key) ? String(pair.key.value) : '?'))
+          .join('.');
+        const what = Number.isNaN(scalar.value) ? 'NaN (not a number)' : 'infinite';
+        fail(
+          `${field || 'a value'} is ${scalar.source ?? String(scalar.value)}, ${what}: it must be a finite number`,
+          lineAt(text, scalar.range?.[0] ?? 0),
+          field || undefined,
+        );
+      },
+      Pair(_, pair) {
+        if (YAML.isScalar(pair.key) && isReservedKey(String(pair.key.value))) {
+          fail(`"${String(pair.key.value)}" ${RESERVED_REASON}`, lineAt(text, pair.key.range?.[0] ?? 0));
+        }
+      },
+      Alias(_, alias) {
+        const target = alias.resolve(doc);
+        const [start, end] = [alias.range?.[0], target?.range?.[2]];
+        if (
+          target !== undefined &&
+          start !== undefined &&
+          end !== undefined &&
+          target.range![0] <= start &&
+          start < end
+        ) {
+          fail(
+            `the alias *${alias.source} is inside its own anchor &${alias.source}, so it would never end`,
+            lineAt(text, start),
+          );
+        }
+      },
+    });
+    try {
+      parsed = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+    } catch (error) {
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        fail(
+          `its aliases expand to too much data (more than ${MAX_YAML_ALIASES} alias expansions): ` +
+            'a config needs only a few, if any',
+        );
+      }
+      fail(`cannot read it as a config: ${(error as Error).message}`);
+    }
   }
-  if (!isObject(parsed))
-    throw new LabError('invalid-config', `${name}: a config file must hold a mapping (data, model, train, decode)`);
-  return parsed;
+  const problem = findKeyProblem(parsed, { maxDepth: MAX_DEPTH, finiteNumbers: true });
+  if (problem !== null) fail(`${problem.path || 'the config'} ${problem.message}`, undefined, problem.path);
+  if (!isObject(parsed)) fail('a config file must hold a mapping (data, model, train, decode)');
+  return parsed as Record<string, unknown>;
 }
 
 /** Total optimiser steps a config asks for, given the number of training batches per epoch. */

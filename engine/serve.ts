@@ -14,6 +14,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import {
@@ -24,12 +25,22 @@ import {
   type LabErrorShape,
   type LabEventListener,
   type LabMethod,
+  type LabRequest,
 } from './api.js';
 import { LabError, toErrorShape } from './errors.js';
 import type { DataStream } from './export/data-stream.js';
-import { checkToken, credentials, newToken, originAllowed, sessionCookie, tokensMatch } from './serve/auth.js';
+import {
+  checkToken,
+  credentials,
+  hostChecker,
+  newToken,
+  originAllowed,
+  sessionCookie,
+  tokensMatch,
+} from './serve/auth.js';
 import { BodyTooLarge, parseJsonBody, readBody } from './serve/body.js';
 import { EventHub } from './serve/events.js';
+import { confineImportPaths, resolveDataDirs } from './serve/paths.js';
 import { BODY_LIMITS, DEFAULT_BODY_LIMIT, parseRequest } from './serve/requests.js';
 import { commonHeaders, plainPage, rendererBuilt, resolveStaticFile, sendFile } from './serve/static.js';
 
@@ -55,6 +66,10 @@ export interface ServerOptions {
   staticDir?: string | null;
   /** Where to report server-side failures (default: stderr). */
   log?: (line: string) => void;
+  /** Folders whose files may be imported by path (`--data-dir`); none (the default): uploads only. */
+  dataDirs?: readonly string[];
+  /** Host names answered besides the listening address and localhost (`--allow-host`): DNS-rebinding defence. */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -127,6 +142,25 @@ const UNAUTHORISED: LabErrorShape = {
   message: 'missing or wrong access token: open the URL that `mtlab serve` printed (it ends in ?token=...)',
 };
 
+const QUERY_TOKEN: LabErrorShape = {
+  code: 'invalid-request',
+  message:
+    'the access token in a URL is accepted only when the page is first opened; ' +
+    'programs send it as `Authorization: Bearer TOKEN`',
+};
+
+function ownHeader(request: IncomingMessage, name: string): string | undefined {
+  const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function wrongHost(host: string | undefined): string {
+  return (
+    `this lab does not answer requests for the host ${host === undefined ? '(none given)' : JSON.stringify(host)}: ` +
+    'open it by the address `mtlab serve` printed, or start it with --allow-host NAME to use another name'
+  );
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { lab } = options;
   const host = options.host ?? '127.0.0.1';
@@ -137,9 +171,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hub = new EventHub();
   let port = options.port ?? DEFAULT_PORT;
 
-  const authorised = (request: IncomingMessage, url: URL): ReturnType<typeof credentials> & { ok: boolean } => {
-    const found = credentials(request, url, port);
-    return { ...found, ok: found.token !== null && tokensMatch(token, found.token) };
+  const dataDirs = resolveDataDirs(options.dataDirs ?? []);
+  const hostAllowed = hostChecker(host, options.allowedHosts ?? [], os.hostname());
+
+  const authorised = (
+    request: IncomingMessage,
+    url: URL,
+    pageLoad: boolean,
+  ): ReturnType<typeof credentials> & { ok: boolean } => {
+    const matches = (found: ReturnType<typeof credentials>): boolean =>
+      found.token !== null && tokensMatch(token, found.token);
+    let found = credentials(request, url, port, pageLoad);
+    // An old URL (the token of an earlier start) beside a good cookie: the cookie decides.
+    if (!matches(found) && found.via === 'query' && pageLoad) found = credentials(request, url, port, false);
+    return { ...found, ok: matches(found) };
   };
 
   async function callMethod(request: IncomingMessage, response: ServerResponse, method: LabMethod): Promise<void> {
@@ -163,7 +208,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       return;
     }
-    const argument = parseRequest(method, parseJsonBody(body));
+    let argument = parseRequest(method, parseJsonBody(body));
+    if (method === 'importDataset') {
+      argument = confineImportPaths(argument as LabRequest<'importDataset'>, dataDirs) as typeof argument;
+    }
     const implementation = lab[method] as ((argument: unknown) => Promise<unknown>) | undefined;
     if (typeof implementation !== 'function') {
       sendError(request, response, 501, {
@@ -218,12 +266,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://mtlab.invalid');
-    const auth = authorised(request, url);
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    if (!hostAllowed(ownHeader(request, 'host'))) {
+      const message = wrongHost(ownHeader(request, 'host'));
+      if (isApi) sendError(request, response, 403, { code: 'invalid-request', message });
+      else plainPage(request, response, 403, 'Wrong host name', message);
+      return;
+    }
+    const pageLoad = !isApi && (request.method === 'GET' || request.method === 'HEAD');
+    const auth = authorised(request, url, pageLoad);
 
     if (!auth.ok) {
       const headers = { 'WWW-Authenticate': 'Bearer realm="mtlab"' };
-      if (isApi) sendError(request, response, 401, UNAUTHORISED, headers);
+      if (isApi) sendError(request, response, 401, auth.via === 'query' ? QUERY_TOKEN : UNAUTHORISED, headers);
       else {
         plainPage(
           request,
@@ -338,8 +393,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const refuse = (status: number, reason: string): void => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!hostAllowed(ownHeader(request, 'host'))) return refuse(403, 'Forbidden');
     if (url.pathname !== '/api/events') return refuse(404, 'Not Found');
-    if (!authorised(request, url).ok) return refuse(401, 'Unauthorized');
+    if (!authorised(request, url, false).ok) return refuse(401, 'Unauthorized');
     if (!originAllowed(request)) return refuse(403, 'Forbidden');
     hub.accept(request, socket, head);
   }

@@ -1,8 +1,8 @@
 // `mtlab score`: BLEU or chrF of a hypothesis file (or stdin) against one or more reference files, printed as
 // sacrebleu 2.x prints it. Files are read as sacrebleu's command line reads them: UTF-8, one segment per line,
 // trailing whitespace stripped.
-import { readFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import { type BleuOptions, corpusBleu, formatBleuScore, SMOOTH_DEFAULTS, type SmoothMethod } from '../metrics/bleu.js';
 import { type ChrfOptions, corpusChrf, formatChrfScore } from '../metrics/chrf.js';
 import { rstrip } from '../metrics/python-strings.js';
@@ -164,8 +164,9 @@ function numberOption(args: ParsedArgs, name: string): number | undefined {
 function readTextFile(file: string, role: 'hypothesis' | 'reference'): TextLines {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file, `${role} file`);
   } catch (error) {
+    if (error instanceof LabError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new LabError('not-found', `${role} file ${file} does not exist`);
     if (code === 'EISDIR') throw new LabError('invalid-request', `${role} file ${file} is a directory`);

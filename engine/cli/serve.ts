@@ -3,7 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { Lab } from '../lab.js';
 import { DEFAULT_PORT, isLoopback, type RunningServer, startServer } from '../serve.js';
 import { resolveStorePath } from '../store/store.js';
-import { type Command, type CommandContext, intOption, stringOption, flag, UsageError, writeLine } from './command.js';
+import {
+  type Command,
+  type CommandContext,
+  intOption,
+  stringList,
+  stringOption,
+  flag,
+  UsageError,
+  writeLine,
+} from './command.js';
 
 /** dist/engine/cli/serve.js → dist/renderer/ */
 const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
@@ -37,7 +46,9 @@ function stopRequested(): Promise<NodeJS.Signals> {
 
 const serve: Command = {
   path: ['serve'],
-  usage: 'mtlab serve [--db PATH] [--host H] [--port P] [--token T] [--parallel N] [--open]',
+  usage:
+    'mtlab serve [--db PATH] [--host H] [--port P] [--token T] [--parallel N] [--data-dir DIR ...] ' +
+    '[--allow-host NAME ...] [--open]',
   summary: 'open the lab in a browser: the app and the LabApi over HTTP + WebSocket',
   options: {
     db: { type: 'string' },
@@ -46,6 +57,8 @@ const serve: Command = {
     token: { type: 'string' },
     parallel: { type: 'string' },
     open: { type: 'boolean' },
+    'data-dir': { type: 'string', multiple: true },
+    'allow-host': { type: 'string', multiple: true },
   },
   help: [
     'Listens on 127.0.0.1 (this machine only) unless --host says otherwise, on port 7878 unless --port does',
@@ -56,6 +69,11 @@ const serve: Command = {
     '',
     'On a remote machine, prefer an SSH tunnel (ssh -L 7878:127.0.0.1:7878 HOST) over --host 0.0.0.0: with',
     '--host, anyone who can reach the port and has the token controls the lab, over plain HTTP.',
+    '',
+    'Importing a corpus by a path on this machine is allowed only for files under a --data-dir DIR (repeatable);',
+    'without one, the app imports uploads only. Requests must name this machine in their Host header (the',
+    'listening address, localhost, or a --allow-host NAME; with --host 0.0.0.0, any IP address and the host',
+    'name), which keeps other web sites from reaching the lab through DNS rebinding.',
   ].join('\n'),
   async run(args, ctx) {
     const host = stringOption(args, 'host') ?? '127.0.0.1';
@@ -75,6 +93,8 @@ const serve: Command = {
         host,
         port,
         token,
+        dataDirs: stringList(args, 'data-dir'),
+        allowedHosts: stringList(args, 'allow-host'),
         staticDir: RENDERER_DIR,
         log: (line) => writeLine(ctx.stderr, line),
       });
@@ -92,6 +112,13 @@ const serve: Command = {
     }
     writeLine(ctx.stdout, `mtlab: serving the lab on ${server.tokenUrl}`);
     writeLine(ctx.stdout, `mtlab: store ${storePath}; press Ctrl+C to stop`);
+    const dataDirs = stringList(args, 'data-dir');
+    writeLine(
+      ctx.stdout,
+      dataDirs.length === 0
+        ? 'mtlab: the app imports uploaded corpora only (--data-dir DIR allows imports by path from DIR)'
+        : `mtlab: the app may import corpora by path from ${dataDirs.join(', ')}`,
+    );
     if (flag(args, 'open')) openBrowser(server.tokenUrl, ctx);
 
     await stopped;

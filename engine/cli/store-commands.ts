@@ -1,5 +1,6 @@
 import type { RunSummary } from '../api.js';
 import { Lab } from '../lab.js';
+import { setOwn } from '../keys.js';
 import { canWriteStore } from '../store/open.js';
 import { resolveStorePath, Store } from '../store/store.js';
 import {
@@ -187,7 +188,7 @@ const metrics: Command = {
       const keys = wanted.length > 0 ? wanted : lab.store.metrics.keys([id]);
       if (flag(args, 'json')) {
         const out: Record<string, { step: number; value: number; wallTime: number }[]> = {};
-        for (const key of keys) out[key] = [...lab.store.metrics.points(id, key)];
+        for (const key of keys) setOwn(out, key, [...lab.store.metrics.points(id, key)]);
         writeJson(ctx.stdout, { runId: id, metrics: out });
         return;
       }

@@ -3,10 +3,10 @@
  * string). Lines that cannot be read are reported with their file and line number instead of being guessed at.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusFile, SkippedLine } from '../api.js';
 import { LabError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 
 export interface CorpusLines {
   /** The name used in messages: the path as given, or the uploaded file's name. */
@@ -123,14 +123,15 @@ function checkUploadedLines(name: string, text: string): Pick<CorpusLines, 'line
   return { lines, problems };
 }
 
+/** A corpus file's bytes; FIFOs, devices and folders are refused (engine/files.ts), naming what they are. */
 function readBytes(file: string): Buffer {
   try {
-    if (statSync(file).isDirectory()) throw new LabError('invalid-request', `${file} is a folder, not a corpus file`);
-    return readFileSync(file);
+    return readRegularFile(file, 'corpus file');
   } catch (error) {
     if (error instanceof LabError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new LabError('not-found', `corpus file ${file} does not exist`, { file });
+    if (code === 'EISDIR') throw new LabError('invalid-request', `corpus file ${file} is a folder`, { file });
     throw new LabError('invalid-request', `cannot read corpus file ${file}: ${(error as Error).message}`, { file });
   }
 }

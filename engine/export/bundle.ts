@@ -7,7 +7,7 @@
  *
  * Loading shares its parsing and checks with the browser runtime (engine/export/read.ts).
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
 import type { BackendName, ExportModelRequest, ExportResult } from '../api.js';
@@ -15,6 +15,7 @@ import { useBackend } from '../backend/select.js';
 import { loadTokenizers } from '../data/tokenizers.js';
 import { datasetNormalization } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
+import { readRegularFileAsync } from '../files.js';
 import type { Store } from '../store/store.js';
 import { decodeCheckpoint } from '../train/checkpoint.js';
 import { MTLAB_VERSION } from '../version.js';
@@ -194,8 +195,9 @@ export function folderSource(dir: string): BundleSource {
     describe: (file) => (file === '' ? dir : path.join(dir, file)),
     async read(file) {
       try {
-        return new Uint8Array(await readFile(path.join(dir, file)));
+        return new Uint8Array(await readRegularFileAsync(path.join(dir, file), 'bundle file', 'bundle'));
       } catch (error) {
+        if (error instanceof LabError) throw error;
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return null;
         throw new LabError('bundle', `cannot read ${path.join(dir, file)}: ${(error as Error).message}`, {

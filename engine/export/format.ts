@@ -22,6 +22,8 @@ import type { TokenizerJson } from '../data/tokenizer.js';
 import type { VocabJson } from '../data/vocab.js';
 import type { InputNormalization } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
+import { findKeyProblem, jsonTooDeep, MAX_DEPTH } from '../keys.js';
+import { DECODE_LIMITS, MODEL_LIMITS, type Range } from '../model/limits.js';
 
 export const BUNDLE_FORMAT = 'mtlab-model';
 /** Bumped when a reader of the previous version would misread a new bundle. */
@@ -127,6 +129,15 @@ class ManifestReader {
     return value;
   }
 
+  /** A size a run could have had (the limits of run configs): refused, with the range, before anything is built. */
+  within(value: unknown, field: string, range: Range, integer: boolean): number {
+    const n = integer ? this.integer(value, field, range.min) : this.number(value, field);
+    if (n < range.min || n > range.max) {
+      this.fail(field, `is ${n}; it must be from ${range.min} to ${range.max} (the limits of a run's config)`);
+    }
+    return n;
+  }
+
   boolean(value: unknown, field: string): boolean {
     if (typeof value !== 'boolean') this.fail(field, 'must be true or false');
     return value;
@@ -155,12 +166,12 @@ function checkModel(r: ManifestReader, value: unknown): ModelConfig {
     attention: r.choice(m.attention, 'model.attention', ['none', 'bahdanau', 'luong'] as const),
     luongScore: r.choice(m.luongScore, 'model.luongScore', ['dot', 'general'] as const),
     inputFeeding: r.boolean(m.inputFeeding, 'model.inputFeeding'),
-    embeddingSize: r.integer(m.embeddingSize, 'model.embeddingSize', 1),
-    hiddenSize: r.integer(m.hiddenSize, 'model.hiddenSize', 1),
-    attentionSize: r.integer(m.attentionSize, 'model.attentionSize', 1),
-    layers: r.integer(m.layers, 'model.layers', 1),
+    embeddingSize: r.within(m.embeddingSize, 'model.embeddingSize', MODEL_LIMITS.embeddingSize, true),
+    hiddenSize: r.within(m.hiddenSize, 'model.hiddenSize', MODEL_LIMITS.hiddenSize, true),
+    attentionSize: r.within(m.attentionSize, 'model.attentionSize', MODEL_LIMITS.attentionSize, true),
+    layers: r.within(m.layers, 'model.layers', MODEL_LIMITS.layers, true),
     bidirectional: r.boolean(m.bidirectional, 'model.bidirectional'),
-    dropout: r.number(m.dropout, 'model.dropout'),
+    dropout: r.within(m.dropout, 'model.dropout', MODEL_LIMITS.dropout, false),
   };
 }
 
@@ -168,10 +179,10 @@ function checkDecode(r: ManifestReader, value: unknown): DecodeConfig {
   const d = r.object(value, 'decode');
   return {
     strategy: r.choice(d.strategy, 'decode.strategy', ['greedy', 'beam'] as const),
-    beamSize: r.integer(d.beamSize, 'decode.beamSize', 1),
-    lengthPenalty: r.number(d.lengthPenalty, 'decode.lengthPenalty'),
-    maxLengthRatio: r.number(d.maxLengthRatio, 'decode.maxLengthRatio'),
-    maxLengthOffset: r.number(d.maxLengthOffset, 'decode.maxLengthOffset'),
+    beamSize: r.within(d.beamSize, 'decode.beamSize', DECODE_LIMITS.beamSize, true),
+    lengthPenalty: r.within(d.lengthPenalty, 'decode.lengthPenalty', DECODE_LIMITS.lengthPenalty, false),
+    maxLengthRatio: r.within(d.maxLengthRatio, 'decode.maxLengthRatio', DECODE_LIMITS.maxLengthRatio, false),
+    maxLengthOffset: r.within(d.maxLengthOffset, 'decode.maxLengthOffset', DECODE_LIMITS.maxLengthOffset, true),
   };
 }
 
@@ -240,13 +251,18 @@ function checkWeights(
  * metrics) are passed through for the model card and `mtlab` front ends.
  */
 export function parseManifest(text: string, where: string): BundleManifest {
+  const r: ManifestReader = new ManifestReader(where);
+  const deep = jsonTooDeep(text, MAX_DEPTH);
+  if (deep !== null) r.fail('the manifest', `is nested more than ${MAX_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new LabError('bundle', `${where} is not valid JSON (${(error as Error).message})`, { file: where });
   }
-  const r: ManifestReader = new ManifestReader(where);
+  // Its objects become the model's config, the model card and store records: no reserved keys anywhere.
+  const problem = findKeyProblem(value);
+  if (problem !== null) r.fail(problem.path || 'the manifest', problem.message);
   if (!isObject(value)) r.fail('the manifest', 'must be a JSON object');
   if (value.format !== BUNDLE_FORMAT) {
     throw new LabError(

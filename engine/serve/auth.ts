@@ -61,18 +61,71 @@ export interface Credentials {
   via: 'bearer' | 'cookie' | 'query' | null;
 }
 
-/** Find the token in a request: `Authorization: Bearer`, then the cookie, then `?token=`. */
-export function credentials(request: IncomingMessage, url: URL, port: number): Credentials {
-  const authorization = request.headers.authorization;
+/** An own header only (`request.headers` is a plain object: never trust what it might inherit). */
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Find the token in a request. `pageLoad` is true for a GET of a page: only then is `?token=` accepted (it is the
+ * printed URL being opened; the answer trades it for the cookie), and it wins over an older cookie, which may hold
+ * the token of an earlier server on this port. Otherwise: `Authorization: Bearer`, then the cookie. A token in the
+ * query of an API call or a WebSocket is reported as `via: 'query'` with `token: null`: refused.
+ */
+export function credentials(request: IncomingMessage, url: URL, port: number, pageLoad = false): Credentials {
+  const query = url.searchParams.get('token');
+  if (query !== null && pageLoad) return { token: query, via: 'query' };
+  const authorization = header(request, 'authorization');
   if (authorization !== undefined) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return { token: bearer?.[1] ?? null, via: 'bearer' };
   }
-  const cookie = cookieValue(request.headers.cookie, cookieName(port));
+  const cookie = cookieValue(header(request, 'cookie'), cookieName(port));
   if (cookie !== null) return { token: cookie, via: 'cookie' };
-  const query = url.searchParams.get('token');
-  if (query !== null) return { token: query, via: 'query' };
+  if (query !== null) return { token: null, via: 'query' };
   return { token: null, via: null };
+}
+
+/** The host name of a `Host` header, without its port, lower-cased (`[::1]` keeps its brackets). */
+export function hostName(hostHeader: string): string {
+  const trimmed = hostHeader.trim().toLowerCase();
+  if (trimmed.startsWith('[')) {
+    const end = trimmed.indexOf(']');
+    return end < 0 ? trimmed : trimmed.slice(0, end + 1);
+  }
+  const colon = trimmed.lastIndexOf(':');
+  return colon < 0 ? trimmed : trimmed.slice(0, colon);
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const isIpLiteral = (name: string): boolean => IPV4.test(name) || /^\[[0-9a-f:.]+\]$/.test(name);
+const isLoopbackName = (name: string): boolean =>
+  name === 'localhost' || name === '[::1]' || (IPV4.test(name) && name.startsWith('127.'));
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '[::]' || host === '';
+
+/**
+ * Which `Host` headers the server answers (DNS rebinding: a page on evil.example whose name is made to resolve to
+ * this machine sends `Host: evil.example`; the token is then the only defence). Allowed: the address it listens on,
+ * `localhost` and the loopback addresses (SSH tunnels arrive as localhost:PORT), `allowed` names (`--allow-host`);
+ * listening on every interface (0.0.0.0, ::) also allows any IP address and this machine's host name. An IP address
+ * cannot be rebound, so none of this stands in the way of a LAN client typing the machine's address.
+ */
+export function hostChecker(
+  listenHost: string,
+  allowed: readonly string[],
+  machineName: string,
+): (host: string | undefined) => boolean {
+  const names = new Set(
+    [...allowed, listenHost].map((name) => hostName(name.includes(':') && !name.startsWith('[') ? `[${name}]` : name)),
+  );
+  const wildcard = isWildcard(listenHost);
+  if (wildcard) names.add(machineName.toLowerCase());
+  return (host) => {
+    if (host === undefined) return false;
+    const name = hostName(host);
+    return names.has(name) || isLoopbackName(name) || (wildcard && isIpLiteral(name));
+  };
 }
 
 /**
@@ -80,9 +133,9 @@ export function credentials(request: IncomingMessage, url: URL, port: number): C
  * refusing foreign origins as well means a page elsewhere cannot ride on a cookie the user's browser holds.
  */
 export function originAllowed(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
+  const origin = header(request, 'origin');
   if (origin === undefined) return true;
-  const host = request.headers.host;
+  const host = header(request, 'host');
   if (host === undefined) return false;
   return origin === `http://${host}` || origin === `https://${host}`;
 }

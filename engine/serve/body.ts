@@ -1,6 +1,7 @@
 /** Reading a JSON request body with a size limit, turning every way it can be wrong into a LabError. */
 import type { IncomingMessage } from 'node:http';
 import { LabError } from '../errors.js';
+import { findKeyProblem, jsonTooDeep, MAX_DEPTH } from '../keys.js';
 
 /** A body over its limit: answered with 413 before it is read to the end. */
 export class BodyTooLarge extends LabError {
@@ -50,7 +51,11 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parse a body as JSON; an empty body is `undefined` (methods without an argument). */
+/**
+ * Parse a body as JSON; an empty body is `undefined` (methods without an argument). A body nested deeper than
+ * MAX_DEPTH, or with a reserved key (`__proto__`, `constructor`, `toString`, ...) anywhere, is refused: no request
+ * of the contract needs either, and both have been used to attack the server (engine/keys.ts).
+ */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return undefined;
   let text: string;
@@ -60,9 +65,24 @@ export function parseJsonBody(body: Buffer): unknown {
     throw new LabError('invalid-request', 'the request body is not valid UTF-8 text');
   }
   if (text.trim() === '') return undefined;
+  const deep = jsonTooDeep(text, MAX_DEPTH);
+  if (deep !== null) {
+    throw new LabError(
+      'invalid-request',
+      `the request body is nested more than ${MAX_DEPTH} levels deep (at character ${deep.offset + 1}); ` +
+        'no request needs that many',
+      { limit: MAX_DEPTH },
+    );
+  }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new LabError('invalid-request', `the request body is not valid JSON: ${(error as Error).message}`);
   }
+  const problem = findKeyProblem(value);
+  if (problem !== null) {
+    throw new LabError('invalid-request', `field "${problem.path}" ${problem.message}`, { field: problem.path });
+  }
+  return value;
 }

@@ -7,6 +7,7 @@
  * of the contract: a field added to `engine/api.ts` and forgotten here is a compile error.
  */
 import { LabError } from '../errors.js';
+import { findKeyProblem, isReservedKey, RESERVED_REASON } from '../keys.js';
 
 /** What every schema has, whatever it checks (used as the constraint of object shapes). */
 export interface AnySchema {
@@ -66,6 +67,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A value passed through to the lab whole (a config, overrides) must not carry reserved keys (`__proto__`,
+ * `constructor`, ...) or nest without end: checked here too, for hosts whose bodies are not JSON text (IPC).
+ */
+function checkPassedThrough(value: unknown, path: string): void {
+  const problem = findKeyProblem(value, { prefix: path });
+  if (problem !== null) throw invalid(problem.path, problem.message);
 }
 
 function make<T>(expected: string, parse: (value: unknown, path: string) => T): Schema<T> {
@@ -147,6 +157,7 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
   return make('an object', (value, path) => {
     if (!isPlainObject(value)) throw mismatch(path, 'an object', value);
     for (const key of Object.keys(value)) {
+      if (isReservedKey(key)) throw invalid(join(path, key), RESERVED_REASON);
       if (!Object.hasOwn(shape, key)) {
         throw invalid(join(path, key), `is not a known field${keys.length > 0 ? ` (known: ${keys.join(', ')})` : ''}`);
       }
@@ -178,13 +189,17 @@ export function union<A, B>(first: Schema<A>, firstKey: string, second: Schema<B
 export function record(): Schema<Record<string, unknown>> {
   return make('an object', (value, path) => {
     if (!isPlainObject(value)) throw mismatch(path, 'an object', value);
+    checkPassedThrough(value, path);
     return value;
   });
 }
 
 /** Anything at all: for fields the lab validates itself with its own, more precise messages. */
 export function unknownValue(): Schema<unknown> {
-  return make('any value', (value) => value);
+  return make('any value', (value, path) => {
+    checkPassedThrough(value, path);
+    return value;
+  });
 }
 
 /**
@@ -194,6 +209,7 @@ export function unknownValue(): Schema<unknown> {
 export function checkedByLab<T extends object>(what: string): Schema<T> {
   return make(`${what} (an object)`, (value, path) => {
     if (!isPlainObject(value)) throw mismatch(path, `${what} (an object)`, value);
+    checkPassedThrough(value, path);
     return value as T;
   });
 }

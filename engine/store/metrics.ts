@@ -1,6 +1,7 @@
 import type { MetricSeries, MetricValue } from '../api.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open.js';
+import { setOwn } from '../keys.js';
 
 /** Rollup cells hold 16, 256, 4,096 steps (2^(4·level)). */
 const ROLLUP_BITS = 4;
@@ -194,7 +195,7 @@ export class MetricTable {
     }[];
     const out: Record<string, MetricValue> = {};
     for (const r of rows) {
-      out[r.name] = { step: r.step, value: r.value, min: r.min_value, max: r.max_value, wallTime: r.wall_time };
+      setOwn(out, r.name, { step: r.step, value: r.value, min: r.min_value, max: r.max_value, wallTime: r.wall_time });
     }
     return out;
   }
