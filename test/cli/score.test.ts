@@ -3,16 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { sharedData, tempDir } from '../helpers/paths.js';
+import { fixture, tempDir } from '../helpers/paths.js';
 
 interface MetricVector {
   hyps: string[];
   refs: string[][];
-  verified_value: number;
+  sacrebleu: number;
 }
-const vectors = (
-  JSON.parse(readFileSync(path.join(sharedData, 'metric-vectors.json'), 'utf8')) as { vectors: MetricVector[] }
-).vectors;
+const vectors = (JSON.parse(readFileSync(fixture('metric-vectors.json'), 'utf8')) as { vectors: MetricVector[] })
+  .vectors;
 // sacrebleu's README example: 3 hypotheses, 2 reference streams.
 const example = vectors[0]!;
 
@@ -50,7 +49,7 @@ describe('mtlab score', () => {
     const json = JSON.parse(fromStdin.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(json).slice(0, 3), ['metric', 'score', 'signature']);
     assert.equal(json.metric, 'bleu');
-    assert.equal(json.score, example.verified_value); // unrounded, to the last bit
+    assert.equal(json.score, example.sacrebleu); // unrounded, to the last bit
     assert.equal(json.signature, 'nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0');
     assert.equal(fromStdin.stdout.trim().split('\n').length, 1);
   });
