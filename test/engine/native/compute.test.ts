@@ -95,8 +95,9 @@ const ATTENTION_SIZES: [number, number, number, number][] = [
   [3, 10, 17, 33],
   [8, 10, 256, 256],
 ];
+// The smallest vocabulary the loss takes: <pad> <unk> <sos> (label smoothing leaves out <pad> and <sos>).
 const SOFTMAX_SIZES: [number, number][] = [
-  [1, 1],
+  [1, 3],
   [3, 7],
   [13, 257],
   [40, 2000],
@@ -167,6 +168,20 @@ function checkLstm(rng: Rng, isa: string): void {
 }
 
 function checkSoftmaxCrossEntropy(rng: Rng, isa: string): void {
+  assert.throws(
+    () =>
+      nativeCompute()!.softmaxCrossEntropyForward(
+        new Float32Array(2),
+        new Int32Array(1),
+        new Float32Array([1]),
+        0.1,
+        new Float32Array(1),
+        new Float32Array(2),
+        1,
+        2,
+      ),
+    /vocab = 2: the loss needs at least the 3 ids/,
+  );
   for (const [rows, vocab] of SOFTMAX_SIZES) {
     const logits = normal(rng, rows * vocab, 3);
     // Extreme logits: a row of ±50 (probabilities down to e^-100, subnormal in float32).
