@@ -27,7 +27,7 @@ export interface Accuracy {
 /** The fraction of counted target positions whose predicted id is right. */
 export function tokenAccuracy(comparison: TokenComparison): Accuracy {
   checkShapes(comparison);
-  const { predicted, target } = comparison;
+  const { target } = comparison;
   let correct = 0;
   let total = 0;
   for (let i = 0; i < target.length; i++) {
@@ -44,7 +44,7 @@ export function tokenAccuracy(comparison: TokenComparison): Accuracy {
  */
 export function sequenceAccuracy(comparison: TokenComparison & { steps: number }): Accuracy {
   checkShapes(comparison);
-  const { predicted, target, steps } = comparison;
+  const { target, steps } = comparison;
   if (!Number.isInteger(steps) || steps < 1 || target.length % steps !== 0) {
     throw new LabError('invalid-request', `steps must divide the ${target.length} positions evenly, got ${steps}`);
   }
