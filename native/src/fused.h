@@ -157,6 +157,9 @@ struct FusedKernels {
 const FusedKernels* fused_avx512_kernels();  // nullptr where not compiled in
 const FusedKernels* fused_avx2_kernels();    // nullptr where not compiled in
 const FusedKernels* fused_generic_kernels();  // always available
+// How the generic kernels were compiled: "vector extensions" (GCC/Clang) or "portable arrays" (MSVC, or any
+// compiler with MTLAB_PORTABLE_ARRAYS defined, as CI builds them to test what Windows runs).
+const char* fused_generic_flavour();
 
 // The set for the instruction set in use.
 const FusedKernels& fused_kernels();
