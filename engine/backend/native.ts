@@ -170,6 +170,17 @@ export function describeNative(): { available: boolean; detail: string } {
   };
 }
 
+/**
+ * What the addon runs wasm's kernels with, for the run's record: its instruction set ('portable' for the generic
+ * kernels; 'none' where it is not loaded or turned off) and its threads.
+ */
+export function nativeKernels(): { addon: 'avx512' | 'avx2' | 'portable' | 'none'; threads: number } {
+  const addon = loadNative();
+  if (addon === null || !matMulEnabled) return { addon: 'none', threads: 1 };
+  const isa = addon.info().isa;
+  return { addon: isa === 'avx512' || isa === 'avx2' ? isa : 'portable', threads };
+}
+
 /** Threads the wasm matMul kernels give the addon (the calling thread included). */
 export function setNativeThreads(count: number): void {
   threads = Math.max(1, Math.floor(count));

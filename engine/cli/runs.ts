@@ -10,6 +10,7 @@ import type {
   RunValidationEvent,
   Translation,
 } from '../api.js';
+import { kernelSetWarning } from '../backend/kernel-set.js';
 import { applyOverrides, presetOverrides, readConfigFile, requireValidConfig } from '../config.js';
 import { GENERATORS } from '../data/generate.js';
 import { LabError } from '../errors.js';
@@ -226,6 +227,19 @@ const resume: Command = {
     const json = flag(args, 'json');
     return withLab(args, ctx, async (lab) => {
       const checkpoint = lab.store.loadCheckpoint(id, 'last');
+      // The kernels it trained with: once the worker starts and records its own, say if they differ.
+      const before = lab.store.getRun(id).kernelSet;
+      let warned = false;
+      const warnIfOtherKernels = (): void => {
+        const now = lab.store.getRun(id).kernelSet;
+        const warning = warned || now === null ? null : kernelSetWarning(id, before, now);
+        if (warning === null) return;
+        warned = true;
+        writeLine(ctx.stderr, warning);
+      };
+      const unsubscribe = lab.subscribe((event) => {
+        if (event === 'store:changed' || event === 'run:progress') warnIfOtherKernels();
+      });
       await lab.resumeRun({ id });
       writeLine(
         ctx.stderr,
@@ -233,8 +247,13 @@ const resume: Command = {
           ? `Run ${id} has no checkpoint: it starts over.`
           : `Resuming run ${id} from step ${checkpoint.step}.`,
       );
-      if (flag(args, 'detach')) return 0;
+      if (flag(args, 'detach')) {
+        unsubscribe();
+        return 0;
+      }
       const statuses = await followRuns(lab, [id], ctx, json);
+      unsubscribe();
+      warnIfOtherKernels();
       if (json) writeJson(ctx.stdout, { ...finalSummary(lab, id), resumedFrom: checkpoint?.step ?? 0 });
       else printFinal(ctx, lab, id);
       return statuses.get(id) === 'finished' ? 0 : 1;

@@ -8,7 +8,8 @@
  * random generator, optimiser and schedules are restored).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, RunConfig } from '../api.js';
+import type { BackendName, KernelSet, RunConfig } from '../api.js';
+import { currentKernelSet } from '../backend/kernel-set.js';
 import { useBackend } from '../backend/select.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
@@ -77,6 +78,9 @@ export class Trainer {
   private lastFlush = Date.now();
   private lastProgressStore = 0;
   private state!: TrainerState;
+  /** The kernels this session trains with, and those of the run's previous session (null: none before). */
+  kernelSet!: KernelSet;
+  previousKernelSet: KernelSet | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -140,7 +144,15 @@ export class Trainer {
       const saved = store.loadCheckpoint(runId, 'last');
       if (saved !== null) trainer.restore(decodeCheckpoint(saved.state));
     }
-    store.markRunning(runId, { pid: options.pid ?? process.pid, backend, parameters: model.params.count, totalSteps });
+    trainer.kernelSet = currentKernelSet(backend);
+    trainer.previousKernelSet = record.kernelSet;
+    store.markRunning(runId, {
+      pid: options.pid ?? process.pid,
+      backend,
+      parameters: model.params.count,
+      totalSteps,
+      kernelSet: trainer.kernelSet,
+    });
     return trainer;
   }
 
