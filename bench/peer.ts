@@ -33,6 +33,10 @@ export interface PeerResult {
   torch: string;
   /** The BLAS library torch really loaded, e.g. "OpenBLAS 0.3.21 (pthread)" ("reference BLAS" is ~8x slower). */
   blas: string;
+  /** The kernels OpenBLAS picked for this CPU (openblas_get_corename, e.g. "Haswell"), null where unknown. */
+  blasCore: string | null;
+  /** Set where OpenBLAS runs kernels older than the CPU supports (Debian's 0.3.21 picks Haswell on AVX-512). */
+  blasNote: string | null;
   /** Must equal mtlab's `Seq2Seq.params.count` for the reference model: the check that both sides match. */
   parameters: number;
   /** Figures per thread count ("1", "2"). */
@@ -272,6 +276,8 @@ export function parsePeerOutput(stdout: string, python: string): PeerResult {
     python: typeof parsed.python === 'string' ? parsed.python : python,
     torch: parsed.torch,
     blas: typeof parsed.blas === 'string' ? parsed.blas : 'unknown',
+    blasCore: typeof parsed.blasCore === 'string' ? parsed.blasCore : null,
+    blasNote: typeof parsed.blasNote === 'string' ? parsed.blasNote : null,
     parameters: positiveNumber(parsed, 'parameters', 'output'),
     threads,
     best: parseFigures(parsed.best, 'best'),

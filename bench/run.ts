@@ -21,6 +21,7 @@ import { Rng } from '../engine/random.js';
 import { Store } from '../engine/store/store.js';
 import { MTLAB_VERSION } from '../engine/version.js';
 import { type PeerResult, type PeerUnavailable, runPytorchPeer } from './peer.js';
+import { alternateRounds, type RoundsResult, type Spread } from './rounds.js';
 import { randomBatch, REFERENCE, REFERENCE_MODEL, referenceTrainer } from './reference.js';
 import { timeCompareView, type UiFigures } from './ui.js';
 
@@ -29,6 +30,8 @@ export type BenchSection = 'training' | 'decoding' | 'store' | 'ui';
 export interface BenchOptions {
   steps: number;
   warmup: number;
+  /** Alternating rounds of mtlab and PyTorch training steps (at least 1; `npm run bench` runs 3). */
+  rounds?: number;
   sections: ReadonlySet<BenchSection>;
   peer: boolean;
   backend: BackendName | 'auto';
@@ -59,7 +62,9 @@ export interface BenchResult {
   training?: TrainingFigures & { variants?: Record<string, number> };
   decoding?: { greedySentencesPerSecond: number; beamSentencesPerSecond: number; sentences: number };
   peer?: PeerResult | PeerUnavailable;
-  /** mtlab tokens/s ÷ PyTorch tokens/s (goal ≥ 0.5). */
+  /** The training step timed in alternating rounds, mtlab and PyTorch, at 1 thread and all cores each. */
+  rounds?: RoundsResult;
+  /** mtlab tokens/s ÷ PyTorch tokens/s, the median of the rounds' ratios (goal ≥ 0.5). */
   ratio?: number;
   decodingRatio?: { greedy: number; beam: number };
   /** The app's compare view with 10 runs in Chromium (goal < 200 ms). */
@@ -73,6 +78,11 @@ export interface BenchResult {
     /** Writing a step's metrics, as a share of the step's time (goal < 2 %). */
     loggingOverheadPercent: number;
   };
+}
+
+/** `min-max ms`. */
+function range(s: Spread): string {
+  return `${s.min.toFixed(1)}-${s.max.toFixed(1)} ms`;
 }
 
 function median(values: number[]): number {
@@ -265,7 +275,39 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     log(
       `Training step, reference model (GRU + Bahdanau, emb ${REFERENCE.embedding}, hidden ${REFERENCE.hidden}, vocab ${REFERENCE.vocab}, batch ${REFERENCE.batch}, length ${REFERENCE.length}), backend ${backend}:`,
     );
-    const main = timeSteps(options.steps, options.warmup);
+    // Alternating rounds (mtlab, PyTorch, mtlab, ...), both at 1 thread and at all cores (or at
+    // MTLAB_NATIVE_THREADS where it is set), so a busy shared machine slows both sides alike.
+    const forced = process.env.MTLAB_NATIVE_THREADS ? Number(process.env.MTLAB_NATIVE_THREADS) : null;
+    const cores = os.availableParallelism();
+    const policies =
+      forced !== null && Number.isInteger(forced) && forced >= 1 ? [forced] : cores > 1 ? [1, cores] : [1];
+    let main = { ms: 0, leaked: 0, heapMB: 0, parameters: 0 };
+    log(
+      `  ${options.rounds ?? 3} alternating rounds, ${policies.map((t) => `${t} thread${t === 1 ? '' : 's'}`).join(' and ')} each:`,
+    );
+    const rounds = await alternateRounds({
+      rounds: options.rounds ?? 3,
+      policies,
+      timeMtlab: (threads) => {
+        setNativeThreads(threads);
+        main = timeSteps(options.steps, options.warmup);
+        return main.ms;
+      },
+      timePytorch: async (threads) => {
+        if (!options.peer) return { available: false, reason: 'not asked for (--no-peer)' };
+        const peer = await runPytorchPeer({ steps: options.steps, warmupSteps: options.warmup, threads });
+        result.peer = peer;
+        if (!peer.available) return peer;
+        return {
+          available: true,
+          msPerStep: Object.fromEntries(Object.entries(peer.threads).map(([count, f]) => [count, f.msPerStep])),
+        };
+      },
+      log,
+    });
+    setNativeThreads(Math.max(...policies));
+    result.rounds = rounds;
+    main.ms = rounds.mtlab.best.median;
     stepMs = main.ms;
     const native = backend === 'wasm' ? describeNative() : { available: false, detail: '' };
     result.training = {
@@ -279,8 +321,14 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
       heapGrowthMBPerStep: main.heapMB,
     };
     log(
-      `  mtlab: ${main.ms.toFixed(1)} ms/step, ${Math.round(result.training.tokensPerSecond).toLocaleString('en-US')} target tokens/s (${main.parameters.toLocaleString('en-US')} parameters)`,
+      `  mtlab: ${main.ms.toFixed(1)} ms/step (median of ${rounds.rounds} rounds, range ${range(rounds.mtlab.best)}), ${Math.round(result.training.tokensPerSecond).toLocaleString('en-US')} target tokens/s (${main.parameters.toLocaleString('en-US')} parameters)`,
     );
+    if (rounds.pytorch !== undefined && rounds.ratio !== undefined) {
+      log(
+        `  PyTorch: ${rounds.pytorch.best.median.toFixed(1)} ms/step (median, range ${range(rounds.pytorch.best)}); ` +
+          `ratio mtlab/PyTorch training throughput ${rounds.ratio.median.toFixed(2)} (rounds ${rounds.ratio.min.toFixed(2)}-${rounds.ratio.max.toFixed(2)})`,
+      );
+    }
     log(
       `  ${native.available ? native.detail : backend === 'wasm' ? `no native accelerator (${native.detail})` : `backend ${backend}`}`,
     );
@@ -323,10 +371,13 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
   }
   if (options.peer && (options.sections.has('training') || options.sections.has('decoding'))) {
     log('PyTorch peer (same model, same data):');
-    const peer = await runPytorchPeer({ steps: options.steps, onProgress: (line) => log(`  ${line}`) });
+    // Already run in the training rounds (its decoding figures are those of the last round); else once here.
+    const peer =
+      result.peer ?? (await runPytorchPeer({ steps: options.steps, onProgress: (line) => log(`  ${line}`) }));
     result.peer = peer;
     if (!peer.available) log(`  not available: ${peer.reason}`);
     else {
+      if (peer.blasNote !== null) log(`  note: ${peer.blasNote}`);
       log(
         `  PyTorch ${peer.torch} (${peer.blas}), best at ${peer.best.threads} thread(s): ${peer.best.msPerStep.toFixed(1)} ms/step, ` +
           `${Math.round(peer.best.tokensPerSecond).toLocaleString('en-US')} target tokens/s; greedy ${peer.best.greedySentencesPerSecond.toFixed(0)}, beam-5 ${peer.best.beamSentencesPerSecond.toFixed(0)} sentences/s`,
@@ -335,7 +386,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
         if (peer.parameters !== result.training.parameters) {
           log(`  WARNING: parameter counts differ (mtlab ${result.training.parameters}, PyTorch ${peer.parameters})`);
         }
-        result.ratio = result.training.tokensPerSecond / peer.best.tokensPerSecond;
+        result.ratio = result.rounds?.ratio?.median ?? result.training.tokensPerSecond / peer.best.tokensPerSecond;
         log(`  ratio mtlab/PyTorch training throughput: ${result.ratio.toFixed(2)} (goal ≥ 0.5)`);
       }
       if (result.decoding !== undefined) {

@@ -299,7 +299,8 @@ export interface RunSummary {
 }
 
 /** What each training step records (stored as `train/<name>`). */
-export type TrainingMetricName = 'loss' | 'learning_rate' | 'grad_norm' | 'tokens_per_second' | 'teacher_forcing';
+export type TrainingMetricName =
+  'loss' | 'learning_rate' | 'grad_norm' | 'tokens_per_second' | 'teacher_forcing' | 'skipped_update';
 
 /** What an evaluation measures: on the validation split at each validation, on the test split once at the end. */
 export type EvaluationMetricName =
@@ -327,8 +328,24 @@ export interface CheckpointInfo {
   metrics: Record<string, number>;
 }
 
+/**
+ * The compute kernels a run trained with. Runs reproduce their loss curve bit for bit only on the same kernel set:
+ * AVX-512, AVX2 and the portable kernels sum matrix products in different orders, and so do other thread counts
+ * of other backends.
+ */
+export interface KernelSet {
+  /** The TensorFlow.js backend. */
+  backend: BackendName;
+  /** The native accelerator's instruction set, on the wasm backend: 'none' where the addon is not used. */
+  addon: 'avx512' | 'avx2' | 'portable' | 'none';
+  /** Threads of the native matrix products (1 without the addon). */
+  threads: number;
+}
+
 export interface RunDetail extends RunSummary {
   config: RunConfig;
+  /** The kernel set of the run's latest training session (null before it starts). */
+  kernelSet: KernelSet | null;
   latestMetrics: Record<string, MetricValue>;
   checkpoints: CheckpointInfo[];
   /** Parameter count of the model, once the run has started. */

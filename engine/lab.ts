@@ -461,6 +461,7 @@ export class Lab {
       latestMetrics: this.store.metrics.latest(request.id),
       checkpoints: this.store.listCheckpoints(request.id),
       parameters: record.parameters,
+      kernelSet: record.kernelSet,
     };
   }
 

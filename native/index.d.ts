@@ -15,6 +15,8 @@ export interface NativeInfo {
   /** Every instruction set that can run here, best first. */
   isas: string[];
   hardwareThreads: number;
+  /** How the generic fused kernels were compiled: 'vector extensions' or 'portable arrays' (absent: older builds). */
+  genericFused?: string;
 }
 
 export interface SystemBlasInfo {

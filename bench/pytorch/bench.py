@@ -100,7 +100,48 @@ def blas_library() -> dict:
         name = "reference BLAS"
     else:
         name = "unknown"
-    return {"name": name, "libraries": paths}
+    return {"name": name, "libraries": paths, "core": openblas_core(paths)}
+
+
+# OpenBLAS cores (openblas_get_corename) with AVX-512 kernels; any other core leaves an AVX-512 CPU's widest units idle.
+AVX512_CORES = {"skylakex", "cooperlake", "sapphirerapids"}
+
+
+def openblas_core(paths: list[str]):
+    """The kernel set OpenBLAS picked for this CPU (e.g. 'Haswell'), or None where it is not OpenBLAS."""
+    import ctypes
+
+    for path in paths:
+        if "openblas" not in path:
+            continue
+        try:
+            corename = ctypes.CDLL(path).openblas_get_corename
+            corename.restype = ctypes.c_char_p
+            return corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def cpu_vector_isa() -> str:
+    """The widest x86 vector extension the CPU has: 'avx512', 'avx2' or 'other'."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other"
+    except OSError:
+        pass
+    return "other"
+
+
+def blas_note(blas: dict):
+    """A note when OpenBLAS runs kernels older than the CPU supports (Debian's 0.3.21 picks Haswell on AVX-512)."""
+    core = blas.get("core")
+    if core and cpu_vector_isa() == "avx512" and core.lower() not in AVX512_CORES:
+        return f"{blas['name']} runs its {core} kernels on this AVX-512 CPU (this build does not pick its AVX-512 kernels for it)"
+    return None
 
 
 def random_tokens(torch, generator, rows: int, columns: int, vocab: int):
@@ -259,6 +300,8 @@ def run_all(args: argparse.Namespace) -> None:
             "torch": first["torch"],
             "blas": first["blas"]["name"],
             "blasLibraries": first["blas"]["libraries"],
+            "blasCore": first["blas"].get("core"),
+            "blasNote": blas_note(first["blas"]),
             "python": sys.executable,
             "parameters": first["parameters"],
             # Other busy processes slow every figure (1-minute load average; this machine has os.cpu_count() cores).

@@ -6,6 +6,7 @@
  * Layouts are row-major. `mask` ([batch], 1 = real token, 0 = padding) makes a padded step keep the previous state:
  * state' = m·new + (1 − m)·old, so a padded sentence ends in the state of its last real token.
  */
+import { PAD_ID, SOS_ID } from '../data/vocab.js';
 
 export interface Compute {
   /** Σ x² over the first n values. */
@@ -84,7 +85,11 @@ export interface Compute {
   ): void;
   /** Row-wise log-softmax: out[r, k] = logits[r, k] − log Σ_v exp(logits[r, v]) (decoding). */
   logSoftmax(logits: Float32Array, out: Float32Array, rows: number, vocab: number): void;
-  /** loss[0] = Σ_r w_r · ((1−ε)·(−log p_r[y_r]) + ε·(−mean_v log p_r[v])); probs = softmax rows. */
+  /**
+   * loss[0] = Σ_r w_r · ((1−ε)·(−log p_r[y_r]) + ε·(−mean_{v ∈ R} log p_r[v])); probs = softmax rows. R, the tokens
+   * a target can be, is every id but `<pad>` (0) and `<sos>` (2): label smoothing spreads ε over those alone, as
+   * fairseq and OpenNMT do (ids 0-3 are the specials of every vocabulary, engine/data/vocab.ts). vocab ≥ 3.
+   */
   softmaxCrossEntropyForward(
     logits: Float32Array,
     targets: Int32Array,
@@ -168,6 +173,9 @@ export interface Compute {
     valueSize: number,
   ): void;
 }
+
+/** `<pad>` and `<sos>`: never a target, so label smoothing gives them no mass (see softmaxCrossEntropyForward). */
+export const SMOOTHING_EXCLUDED = [PAD_ID, SOS_ID] as const;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -362,13 +370,17 @@ export const jsCompute: Compute = {
       const w = weights[r];
       if (w === 0) continue;
       const logZ = max + Math.log(sum);
-      total += w * ((1 - smoothing) * (logZ - logits[o + targets[r]]) + smoothing * (logZ - logitSum / vocab));
+      const realSum = logitSum - logits[o + SMOOTHING_EXCLUDED[0]] - logits[o + SMOOTHING_EXCLUDED[1]];
+      total +=
+        w *
+        ((1 - smoothing) * (logZ - logits[o + targets[r]]) +
+          smoothing * (logZ - realSum / (vocab - SMOOTHING_EXCLUDED.length)));
     }
     loss[0] = total;
   },
 
   softmaxCrossEntropyBackward(dloss, probs, targets, weights, smoothing, dlogits, rows, vocab) {
-    const spread = smoothing / vocab;
+    const spread = smoothing / (vocab - SMOOTHING_EXCLUDED.length);
     for (let r = 0; r < rows; r++) {
       const o = r * vocab;
       const w = weights[r] * dloss;
@@ -377,6 +389,7 @@ export const jsCompute: Compute = {
         continue;
       }
       for (let k = 0; k < vocab; k++) dlogits[o + k] = w * (probs[o + k] - spread);
+      for (const k of SMOOTHING_EXCLUDED) dlogits[o + k] = w * probs[o + k];
       dlogits[o + targets[r]] -= w * (1 - smoothing);
     }
   },

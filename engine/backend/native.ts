@@ -9,11 +9,13 @@
  * broadcasting), the original tfjs-backend-wasm kernel runs.
  *
  * Environment: MTLAB_NATIVE=0 disables the addon; MTLAB_NATIVE_THREADS sets its threads (default 1;
- * a training worker gets the machine's cores shared among the concurrent runs);
- * MTLAB_NATIVE_ISA=avx2|generic forces a lesser instruction set; MTLAB_NATIVE_BLAS=system|builtin chooses between
- * the built-in kernels and a system BLAS (default: built-in, or the system BLAS where only the portable kernels run).
+ * a training worker gets the machine's cores shared among the concurrent runs); MTLAB_NATIVE_ADDON=FILE loads that
+ * build of the addon instead (CI's portable build); MTLAB_NATIVE_ISA=avx2|generic forces a lesser instruction set;
+ * MTLAB_NATIVE_BLAS=system|builtin chooses between the built-in kernels and a system BLAS (default: built-in, or
+ * the system BLAS where only the portable kernels run).
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -25,6 +27,8 @@ export interface NativeInfo {
   detectedIsa: string;
   isas: string[];
   hardwareThreads: number;
+  /** How the generic fused kernels were compiled: 'vector extensions' or 'portable arrays' (absent: older builds). */
+  genericFused?: string;
 }
 
 export interface SystemBlasInfo {
@@ -101,21 +105,31 @@ function load(): LoadResult {
   if (process.env.MTLAB_NATIVE === '0') return { addon: null, detail: 'disabled by MTLAB_NATIVE=0' };
   const require = createRequire(import.meta.url);
   let addon: NativeAddon;
-  try {
-    addon = require('@mtlab/native') as NativeAddon;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
-      return { addon: null, detail: `@mtlab/native did not load: ${(error as Error).message.split('\n')[0]}` };
-    }
-    // npm drops an optional package whose build failed; a later `node-gyp rebuild` in native/ still counts.
+  const chosen = process.env.MTLAB_NATIVE_ADDON;
+  if (chosen !== undefined && chosen !== '') {
+    // Another build of the addon (CI tests the portable one this way).
     try {
-      addon = require(fileURLToPath(new URL(LOCAL_BUILD, import.meta.url))) as NativeAddon;
-    } catch {
-      return {
-        addon: null,
-        detail:
-          '@mtlab/native is not built (it needs a C++ compiler: `npm install`, or `npx node-gyp rebuild -C native`)',
-      };
+      addon = require(path.resolve(chosen)) as NativeAddon;
+    } catch (error) {
+      return { addon: null, detail: `MTLAB_NATIVE_ADDON=${chosen}: ${(error as Error).message.split('\n')[0]}` };
+    }
+  } else {
+    try {
+      addon = require('@mtlab/native') as NativeAddon;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+        return { addon: null, detail: `@mtlab/native did not load: ${(error as Error).message.split('\n')[0]}` };
+      }
+      // npm drops an optional package whose build failed; a later `node-gyp rebuild` in native/ still counts.
+      try {
+        addon = require(fileURLToPath(new URL(LOCAL_BUILD, import.meta.url))) as NativeAddon;
+      } catch {
+        return {
+          addon: null,
+          detail:
+            '@mtlab/native is not built (it needs a C++ compiler: `npm install`, or `npx node-gyp rebuild -C native`)',
+        };
+      }
     }
   }
   const forcedIsa = process.env.MTLAB_NATIVE_ISA;
@@ -154,6 +168,17 @@ export function describeNative(): { available: boolean; detail: string } {
     available: true,
     detail: `native SGEMM for wasm matMuls: ${kernels}, ${threads} thread${threads === 1 ? '' : 's'}`,
   };
+}
+
+/**
+ * What the addon runs wasm's kernels with, for the run's record: its instruction set ('portable' for the generic
+ * kernels; 'none' where it is not loaded or turned off) and its threads.
+ */
+export function nativeKernels(): { addon: 'avx512' | 'avx2' | 'portable' | 'none'; threads: number } {
+  const addon = loadNative();
+  if (addon === null || !matMulEnabled) return { addon: 'none', threads: 1 };
+  const isa = addon.info().isa;
+  return { addon: isa === 'avx512' || isa === 'avx2' ? isa : 'portable', threads };
 }
 
 /** Threads the wasm matMul kernels give the addon (the calling thread included). */

@@ -17,16 +17,19 @@ const SECTIONS = ['training', 'decoding', 'store', 'ui'] as const;
 const bench: Command = {
   path: ['bench'],
   usage:
-    'mtlab bench [--json] [--steps N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--profile] [--backend B]',
+    'mtlab bench [--json] [--steps N] [--rounds N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--profile] [--backend B]',
   summary: 'benchmark training and decoding against PyTorch on this machine, and the experiment store at scale',
   help: [
     "The PyTorch side needs Debian's python3-torch and libopenblas0-pthread; without them mtlab's own figures are",
     'printed. With --json the last line is one JSON object with every figure. --variants also times the step without',
-    "mtlab's fused kernels; --profile shows where one step's time goes, kernel by kernel.",
+    "mtlab's fused kernels; --profile shows where one step's time goes, kernel by kernel. The training step is",
+    'timed in --rounds alternating rounds (mtlab, PyTorch, mtlab, ...; default 3), each side at 1 thread and at',
+    'all cores, and reported as the median and range of the rounds.',
   ].join('\n'),
   options: {
     json: { type: 'boolean' },
     steps: { type: 'string' },
+    rounds: { type: 'string' },
     warmup: { type: 'string' },
     only: { type: 'string', multiple: true },
     'no-peer': { type: 'boolean' },
@@ -49,6 +52,7 @@ const bench: Command = {
     const result = await runBenchmarks({
       steps: intOption(args, 'steps', 20),
       warmup: intOption(args, 'warmup', 3),
+      rounds: intOption(args, 'rounds', 3),
       sections: new Set(only.length > 0 ? (only as (typeof SECTIONS)[number][]) : SECTIONS),
       peer: !flag(args, 'no-peer'),
       backend: backend as 'auto',

@@ -3,6 +3,7 @@
  * Training happens in worker processes (the run queue); these commands follow the runs' events and draw progress.
  */
 import type { Comparison, MetricKey, RunStatus, Translation } from '../api.js';
+import { kernelSetWarning } from '../backend/kernel-set.js';
 import { applyOverrides, presetOverrides, readConfigFile, requireValidConfig } from '../config.js';
 import { GENERATORS } from '../data/generate.js';
 import { LabError } from '../errors.js';
@@ -223,6 +224,19 @@ const resume: Command = {
     const json = flag(args, 'json');
     return withLab(args, ctx, async (lab) => {
       const checkpoint = lab.store.loadCheckpoint(id, 'last');
+      // The kernels it trained with: once the worker starts and records its own, say if they differ.
+      const before = lab.store.getRun(id).kernelSet;
+      let warned = false;
+      const warnIfOtherKernels = (): void => {
+        const now = lab.store.getRun(id).kernelSet;
+        const warning = warned || now === null ? null : kernelSetWarning(id, before, now);
+        if (warning === null) return;
+        warned = true;
+        writeLine(ctx.stderr, warning);
+      };
+      const unsubscribe = lab.subscribe((...[event]) => {
+        if (event === 'store:changed' || event === 'run:progress') warnIfOtherKernels();
+      });
       const detach = flag(args, 'detach');
       await lab.resumeRun({ id }, { hold: !detach });
       writeLine(
@@ -232,11 +246,14 @@ const resume: Command = {
           : `Resuming run ${id} from step ${checkpoint.step}.`,
       );
       if (detach) {
+        unsubscribe();
         writeLine(ctx.stderr, whoStarts(lab));
         return 0;
       }
       lab.train([id]);
       const statuses = await followRuns(lab, [id], ctx, json);
+      unsubscribe();
+      warnIfOtherKernels();
       if (json) writeJson(ctx.stdout, { ...finalSummary(lab, id), resumedFrom: checkpoint?.step ?? 0 });
       else printFinal(ctx, lab, id);
       return statuses.get(id) === 'finished' ? 0 : 1;

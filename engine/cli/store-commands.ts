@@ -1,4 +1,5 @@
 import type { RunSummary } from '../api.js';
+import { describeKernelSet } from '../backend/kernel-set.js';
 import { Lab } from '../lab.js';
 import { setOwn } from '../keys.js';
 import { canWriteStore } from '../store/open.js';
@@ -113,6 +114,7 @@ const show: Command = {
       `  architecture  ${detail.architecture}`,
       `  dataset       ${detail.dataset}`,
       `  backend       ${detail.backend ?? '-'}`,
+      `  kernels       ${detail.kernelSet === null ? '-' : describeKernelSet(detail.kernelSet)}`,
       `  seed          ${detail.seed}`,
       `  progress      step ${progressText(detail)}, epoch ${detail.progress.epoch.toFixed(2)}`,
       `  parameters    ${detail.parameters === null ? '-' : detail.parameters.toLocaleString('en-US')}`,

@@ -5,9 +5,11 @@
  * Beam search keeps the k best partial translations per sentence. Finished hypotheses are ranked by
  * log P(Y|X) / lp(Y) with the length penalty of Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α, where |Y| counts the
  * output tokens including `<eos>` (α = 0: raw log-probability).
+ *
+ * Neither search ever emits `<pad>` or `<sos>` (an untrained model may rank them first): they are no output token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocab.js';
+import { EOS_ID, PAD_ID, SOS_ID, UNK_ID } from '../data/vocab.js';
 import type { Batch } from '../data/batch.js';
 import type { AttentionMemory } from '../model/attention.js';
 import { gatherRows, logSoftmaxRows } from '../backend/fused-kernels.js';
@@ -129,9 +131,11 @@ export function greedySearch(model: Seq2Seq, sources: readonly number[][], optio
         const best = new Int32Array(n);
         const bestLogProb = new Float32Array(n);
         for (let b = 0; b < n; b++) {
-          // The first of equal maxima, as argMax.
-          let arg = 0;
-          for (let v = 1; v < vocab; v++) if (logProbs[b * vocab + v]! > logProbs[b * vocab + arg]!) arg = v;
+          // The first of equal maxima, as argMax, over the tokens an output can be.
+          let arg = UNK_ID;
+          for (let v = 0; v < vocab; v++) {
+            if (v !== PAD_ID && v !== SOS_ID && logProbs[b * vocab + v]! > logProbs[b * vocab + arg]!) arg = v;
+          }
           best[b] = arg;
           bestLogProb[b] = logProbs[b * vocab + arg]!;
         }
@@ -163,8 +167,8 @@ interface Beam {
 
 /**
  * For each sentence, the `width` best continuations over its k beams and the whole vocabulary: score = beam
- * log-probability + token log-probability, ties to the lower (beam · vocab + token) index. Dead beams (−∞) take
- * part with −1e30, so they rank last.
+ * log-probability + token log-probability, ties to the lower (beam · vocab + token) index; `<pad>` and `<sos>`
+ * never take part. Dead beams (−∞) take part with −1e30, so they rank last.
  */
 function topCandidates(
   logProbs: Float32Array,
@@ -183,6 +187,7 @@ function topCandidates(
       const beamScore = Number.isFinite(beams[s]![j]!.logProb) ? beams[s]![j]!.logProb : -1e30;
       const row = (s * k + j) * vocab;
       for (let v = 0; v < vocab; v++) {
+        if (v === PAD_ID || v === SOS_ID) continue;
         const value = beamScore + logProbs[row + v]!;
         if (filled === width && value <= values[top + width - 1]!) continue;
         let at = filled === width ? width - 1 : filled++;
@@ -237,7 +242,7 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
           Dropout.none,
         );
         const logProbs = logSoftmaxRows(model.decoder.logits(step.output)).dataSync() as Float32Array;
-        const width = Math.min(2 * k, k * vocab);
+        const width = Math.min(2 * k, k * (vocab - 2));
         const { values, indices } = topCandidates(logProbs, beams, n, k, vocab, width);
         const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
         const rows = new Int32Array(n * k);

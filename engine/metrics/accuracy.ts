@@ -1,6 +1,7 @@
 // Token and sequence accuracy of predicted token ids against target ids, for padded batches as they come out of
 // tensors: flat, row-major [rows × steps] arrays. A position counts when the mask is non-zero there (if a mask is
-// given) and the target is not the padding id (if one is given).
+// given) and the target is not the padding id (if one is given). A target that is the unknown-word id (if one is
+// given) counts, and is always wrong: predicting `<unk>` for a word the vocabulary lacks is no translation of it.
 import { LabError } from '../errors.js';
 
 export interface TokenComparison {
@@ -12,6 +13,8 @@ export interface TokenComparison {
   mask?: ArrayLike<number>;
   /** Optional padding id: positions where the target is this id are ignored. */
   padId?: number;
+  /** Optional unknown-word id: positions where the target is this id count as wrong, whatever was predicted. */
+  unkId?: number;
 }
 
 export interface Accuracy {
@@ -24,13 +27,13 @@ export interface Accuracy {
 /** The fraction of counted target positions whose predicted id is right. */
 export function tokenAccuracy(comparison: TokenComparison): Accuracy {
   checkShapes(comparison);
-  const { predicted, target } = comparison;
+  const { target } = comparison;
   let correct = 0;
   let total = 0;
   for (let i = 0; i < target.length; i++) {
     if (!counts(comparison, i)) continue;
     total++;
-    if (predicted[i] === target[i]) correct++;
+    if (right(comparison, i)) correct++;
   }
   return accuracyOf(correct, total);
 }
@@ -41,7 +44,7 @@ export function tokenAccuracy(comparison: TokenComparison): Accuracy {
  */
 export function sequenceAccuracy(comparison: TokenComparison & { steps: number }): Accuracy {
   checkShapes(comparison);
-  const { predicted, target, steps } = comparison;
+  const { target, steps } = comparison;
   if (!Number.isInteger(steps) || steps < 1 || target.length % steps !== 0) {
     throw new LabError('invalid-request', `steps must divide the ${target.length} positions evenly, got ${steps}`);
   }
@@ -53,13 +56,34 @@ export function sequenceAccuracy(comparison: TokenComparison & { steps: number }
     for (let i = row * steps; i < (row + 1) * steps; i++) {
       if (!counts(comparison, i)) continue;
       counted++;
-      if (predicted[i] !== target[i]) allRight = false;
+      if (!right(comparison, i)) allRight = false;
     }
     if (counted === 0) continue;
     total++;
     if (allRight) correct++;
   }
   return accuracyOf(correct, total);
+}
+
+/**
+ * Whether a decoded hypothesis is exactly the target: the same ids, ended by `<eos>` (not cut at the length
+ * limit), and no `<unk>` in the target (with `unkId`), which no output can be right about.
+ */
+export function exactMatch(
+  hypothesis: { tokens: readonly number[]; finished: boolean },
+  target: readonly number[],
+  unkId?: number,
+): boolean {
+  return (
+    hypothesis.finished &&
+    hypothesis.tokens.length === target.length &&
+    target.every((t, k) => t !== unkId && hypothesis.tokens[k] === t)
+  );
+}
+
+function right(comparison: TokenComparison, i: number): boolean {
+  const target = comparison.target[i];
+  return comparison.predicted[i] === target && (comparison.unkId === undefined || target !== comparison.unkId);
 }
 
 function counts(comparison: TokenComparison, i: number): boolean {

@@ -59,7 +59,7 @@ export interface BleuScore {
   refLen: number;
   /** sysLen / refLen (0 when refLen is 0). */
   ratio: number;
-  /** sacrebleu's signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`. */
+  /** sacrebleu's signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0`. */
   signature: string;
 }
 
@@ -305,7 +305,7 @@ export function checkStreams(hypotheses: readonly string[], references: readonly
 
 /**
  * sacrebleu's text line, e.g.
- * `BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 48.5 82.4/50.0/45.5/37.5 (BP = 0.943 …)`.
+ * `BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0 = 48.5 82.4/50.0/45.5/37.5 (BP = 0.943 …)`.
  * `width` is the number of decimals of the score (sacrebleu's `--width`, default 1).
  */
 export function formatBleuScore(score: BleuScore, width = 1): string {

@@ -34,7 +34,7 @@ export interface ChrfScore {
   charOrder: number;
   wordOrder: number;
   beta: number;
-  /** e.g. `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0`. */
+  /** e.g. `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|impl:mtlab|version:2.6.0`. */
   signature: string;
 }
 
@@ -234,7 +234,7 @@ export function splitPunctuation(sentence: string): string[] {
   return words;
 }
 
-/** sacrebleu's text line, e.g. `chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0 = 59.7`. */
+/** sacrebleu's text line, e.g. `chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|impl:mtlab|version:2.6.0 = 59.7`. */
 export function formatChrfScore(score: ChrfScore, width = 1): string {
   return `${score.name}|${score.signature} = ${formatFixed(score.score, width)}`;
 }

@@ -28,7 +28,7 @@ export { tokenizeIntl } from './tokenizer-intl.js';
 export { tokenizeChar } from './tokenizer-char.js';
 export { SACREBLEU_VERSION } from './signature.js';
 export { perplexity } from './perplexity.js';
-export { type Accuracy, sequenceAccuracy, type TokenComparison, tokenAccuracy } from './accuracy.js';
+export { type Accuracy, exactMatch, sequenceAccuracy, type TokenComparison, tokenAccuracy } from './accuracy.js';
 export {
   type BleuLengthBucket,
   bleuByLength,

@@ -1,9 +1,11 @@
 /**
  * Masked token-level cross-entropy, with optional label smoothing (Szegedy et al. 2016):
- *   loss_t = −(1 − ε) log p(y_t) − ε · mean_v log p(v)
- * averaged over real (unpadded) target tokens.
+ *   loss_t = −(1 − ε) log p(y_t) − ε · mean_{v ∈ R} log p(v)
+ * averaged over real (unpadded) target tokens. R is the set of tokens a target can be: the whole vocabulary but
+ * `<pad>` and `<sos>`, which get no smoothing mass (as fairseq and OpenNMT do; see SMOOTHING_EXCLUDED).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SMOOTHING_EXCLUDED } from '../backend/compute.js';
 import { hasFusedKernels, runFused } from '../backend/fused-kernels.js';
 
 export function maskedCrossEntropy(
@@ -28,7 +30,10 @@ export function maskedCrossEntropy(
   const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1);
   let perToken = tf.neg(picked);
   if (labelSmoothing > 0) {
-    perToken = tf.add(tf.mul(perToken, 1 - labelSmoothing), tf.mul(tf.neg(tf.mean(logProbs, 1)), labelSmoothing));
+    const real = new Float32Array(vocab).fill(1 / (vocab - SMOOTHING_EXCLUDED.length));
+    for (const id of SMOOTHING_EXCLUDED) real[id] = 0;
+    const realMean = tf.sum(tf.mul(logProbs, tf.tensor1d(real)), 1);
+    perToken = tf.add(tf.mul(perToken, 1 - labelSmoothing), tf.mul(tf.neg(realMean), labelSmoothing));
   }
   let realTokens = 0;
   for (let i = 0; i < mask.length; i++) realTokens += mask[i];

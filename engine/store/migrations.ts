@@ -187,6 +187,11 @@ CREATE TABLE queue_owner (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'the kernel set a run trains with',
+    sql: `ALTER TABLE runs ADD COLUMN kernel_set TEXT; -- JSON KernelSet of the latest training session`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

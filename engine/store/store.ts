@@ -11,6 +11,7 @@ import type {
   MetricKey,
   RunConfig,
   RunStatus,
+  KernelSet,
   RunSummary,
   SampleRecord,
   Split,
@@ -60,6 +61,7 @@ interface RunRow {
   owner_pid: number | null;
   lease_until: number | null;
   hold: number;
+  kernel_set: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -107,6 +109,8 @@ export interface RunRecord {
   summary: RunSummary;
   config: RunConfig;
   parameters: number | null;
+  /** The kernel set of the latest training session (null before the run starts). */
+  kernelSet: KernelSet | null;
   pid: number | null;
   host: string | null;
 }
@@ -594,7 +598,8 @@ export class Store {
       finishedAt: row.finished_at,
       durationSeconds: row.started_at === null ? null : row.train_seconds,
     };
-    return { summary, config, parameters: row.parameters, pid: row.pid, host: row.host };
+    const kernelSet = row.kernel_set === null ? null : (JSON.parse(row.kernel_set) as KernelSet);
+    return { summary, config, parameters: row.parameters, kernelSet, pid: row.pid, host: row.host };
   }
 
   private runsWhere(where: string, params: unknown[]): RunRecord[] {
@@ -671,15 +676,29 @@ export class Store {
    * Record the process that trains a run and what it trains with. A queued run is claimed on the way; a run
    * already claimed by its host is taken over by the worker.
    */
-  markRunning(id: number, info: { pid: number; backend: string; parameters: number; totalSteps: number }): void {
+  markRunning(
+    id: number,
+    info: { pid: number; backend: string; parameters: number; totalSteps: number; kernelSet?: KernelSet },
+  ): void {
     const result = this.write(`start run ${id}`, () =>
       this.db
         .prepare(
           `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
-           error = NULL, finished_at = NULL, heartbeat_at = ?, started_at = coalesce(started_at, ?)
+           kernel_set = coalesce(?, kernel_set), error = NULL, finished_at = NULL, heartbeat_at = ?,
+           started_at = coalesce(started_at, ?)
          WHERE id = ? AND status IN ('queued', 'running')`,
         )
-        .run(info.pid, os.hostname(), info.backend, info.parameters, info.totalSteps, now(), now(), id),
+        .run(
+          info.pid,
+          os.hostname(),
+          info.backend,
+          info.parameters,
+          info.totalSteps,
+          info.kernelSet === undefined ? null : JSON.stringify(info.kernelSet),
+          now(),
+          now(),
+          id,
+        ),
     );
     if (result.changes === 0) {
       throw new LabError('conflict', `run ${id} is ${this.runStatus(id)}; only queued runs can start`);

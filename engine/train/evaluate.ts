@@ -8,7 +8,7 @@ import type { DecodeConfig, Split } from '../api.js';
 import type { EncodedPair } from '../data/batch.js';
 import { evaluationBatches } from '../data/batching.js';
 import type { PreparedData } from '../data/encode.js';
-import { EOS } from '../data/vocab.js';
+import { EOS, UNK_ID } from '../data/vocab.js';
 import { beamSearch, greedySearch, type Hypothesis } from '../decode/search.js';
 import {
   alignmentCounts,
@@ -17,8 +17,10 @@ import {
   bleuByLength,
   corpusBleu,
   corpusChrf,
+  exactMatch,
   lengthBucketEdges,
   sumAlignmentCounts,
+  tokenAccuracy,
 } from '../metrics/index.js';
 import { Dropout } from '../model/dropout.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
@@ -67,12 +69,11 @@ function teacherForcedStats(
       const logProbs = tf.logSoftmax(out.logits);
       const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1).dataSync();
       const predicted = tf.argMax(out.logits, 1).dataSync();
-      for (let i = 0; i < targets.length; i++) {
-        if (mask[i] === 0) continue;
-        stats.nll -= picked[i]!;
-        stats.tokens += 1;
-        if (predicted[i] === targets[i]) stats.correct += 1;
-      }
+      for (let i = 0; i < targets.length; i++) if (mask[i] !== 0) stats.nll -= picked[i]!;
+      // A target `<unk>` counts and is always wrong.
+      const accuracy = tokenAccuracy({ predicted, target: targets, mask, unkId: UNK_ID });
+      stats.tokens += accuracy.total;
+      stats.correct += accuracy.correct;
       if (wantAlignment && out.attention !== null) {
         // [targetLength, batch, sourceLength] → one matrix per sentence (rows: reference target words).
         const weights = out.attention.dataSync() as Float32Array;
@@ -161,8 +162,7 @@ export function evaluate(
   const references = pairs.map((p) => text[p.index]!.target);
   let exact = 0;
   hypotheses.forEach((h, i) => {
-    const target = pairs[i]!.target;
-    if (h.finished && h.tokens.length === target.length && h.tokens.every((t, k) => t === target[k])) exact++;
+    if (exactMatch(h, pairs[i]!.target, UNK_ID)) exact++;
   });
   const metrics: Record<string, number> = {
     loss: forced.tokens === 0 ? 0 : forced.nll / forced.tokens,

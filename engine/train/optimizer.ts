@@ -196,6 +196,24 @@ export function globalNorm(gradients: readonly tf.Tensor[]): number {
   return norm;
 }
 
+/**
+ * One training update: the global norm of the gradients, clipped to `clipNorm` (0: no clipping), then the
+ * optimiser's step. A non-finite norm (an overflow or NaN somewhere in the gradients) skips the update, leaving the
+ * parameters and the optimiser's state (its step count included) as they were: `applied` says which happened.
+ */
+export function clippedUpdate(
+  optimizer: Optimizer,
+  variables: readonly tf.Variable[],
+  gradients: readonly tf.Tensor[],
+  learningRate: number,
+  clipNorm: number,
+): { gradNorm: number; applied: boolean } {
+  const gradNorm = globalNorm(gradients);
+  if (!Number.isFinite(gradNorm)) return { gradNorm, applied: false };
+  optimizer.apply(variables, gradients, learningRate, clipScale(gradNorm, clipNorm));
+  return { gradNorm, applied: true };
+}
+
 /** The factor that brings the global norm down to `maxNorm` (PyTorch's clip_grad_norm_), 1 when it is below. */
 export function clipScale(norm: number, maxNorm: number): number {
   if (maxNorm <= 0 || !Number.isFinite(norm) || norm <= maxNorm) return 1;

@@ -10,6 +10,9 @@ export interface PlateauState {
   badValidations: number;
 }
 
+/** ReduceLROnPlateau's default `threshold`, relative (threshold_mode 'rel'). */
+export const PLATEAU_THRESHOLD = 1e-4;
+
 export class LearningRate {
   private plateau: PlateauState;
 
@@ -43,12 +46,16 @@ export class LearningRate {
     }
   }
 
-  /** Decay on plateau: called with the validation loss after each validation. */
+  /**
+   * Decay on plateau: called with the validation loss after each validation. As PyTorch's ReduceLROnPlateau at its
+   * defaults (mode 'min', threshold 1e-4, threshold_mode 'rel'): a loss improves on the best only when it is below
+   * best · (1 − 1e-4), so the threshold scales with the loss.
+   */
   observe(validationLoss: number): void {
     const s = this.schedule;
     if (s.kind !== 'plateau') return;
     const p = this.plateau;
-    if (p.best === null || validationLoss < p.best - 1e-4) {
+    if (p.best === null || validationLoss < p.best * (1 - PLATEAU_THRESHOLD)) {
       p.best = validationLoss;
       p.badValidations = 0;
     } else if (++p.badValidations > s.patience) {

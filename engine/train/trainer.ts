@@ -8,7 +8,8 @@
  * random generator, optimiser and schedules are restored).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, EvaluationMetricName, MetricKey, RunConfig } from '../api.js';
+import type { BackendName, EvaluationMetricName, KernelSet, MetricKey, RunConfig } from '../api.js';
+import { currentKernelSet } from '../backend/kernel-set.js';
 import { useBackend } from '../backend/select.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
@@ -20,7 +21,7 @@ import { Rng } from '../random.js';
 import type { MetricPoint, Store } from '../store/store.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type TrainerState } from './checkpoint.js';
 import { attentionLabels, evaluate, pickSamples } from './evaluate.js';
-import { clipScale, createOptimizer, globalNorm, type Optimizer } from './optimizer.js';
+import { clippedUpdate, createOptimizer, type Optimizer } from './optimizer.js';
 import { LearningRate, teacherForcingRatio } from './schedule.js';
 
 export interface ProgressReport {
@@ -77,6 +78,9 @@ export class Trainer {
   private lastFlush = Date.now();
   private lastProgressStore = 0;
   private state!: TrainerState;
+  /** The kernels this session trains with, and those of the run's previous session (null: none before). */
+  kernelSet!: KernelSet;
+  previousKernelSet: KernelSet | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -140,7 +144,15 @@ export class Trainer {
       const saved = store.loadCheckpoint(runId, 'last');
       if (saved !== null) trainer.restore(decodeCheckpoint(saved.state));
     }
-    store.markRunning(runId, { pid: options.pid ?? process.pid, backend, parameters: model.params.count, totalSteps });
+    trainer.kernelSet = currentKernelSet(backend);
+    trainer.previousKernelSet = record.kernelSet;
+    store.markRunning(runId, {
+      pid: options.pid ?? process.pid,
+      backend,
+      parameters: model.params.count,
+      totalSteps,
+      kernelSet: trainer.kernelSet,
+    });
     return trainer;
   }
 
@@ -205,8 +217,15 @@ export class Trainer {
     this.store.saveCheckpoint(this.runId, tag, this.state.step, metrics, blob);
   }
 
-  /** One optimiser step on `batch`; returns the loss and the number of target tokens. */
-  private trainStep(batch: Batch, learningRate: number, rng: Rng): { loss: number; gradNorm: number } {
+  /**
+   * One optimiser step on `batch`: the loss, the gradient norm, and whether the update was applied (not where the
+   * gradient norm is not finite).
+   */
+  private trainStep(
+    batch: Batch,
+    learningRate: number,
+    rng: Rng,
+  ): { loss: number; gradNorm: number; applied: boolean } {
     const train = this.config.train;
     const ratio = teacherForcingRatio(train.teacherForcing, train.teacherForcingDecay, this.state.step);
     const variables = this.model.params.variables;
@@ -223,9 +242,8 @@ export class Trainer {
         variables,
       );
       const ordered = variables.map((v) => grads[v.name]!);
-      const norm = globalNorm(ordered);
-      this.optimizer.apply(variables, ordered, learningRate, clipScale(norm, train.clipNorm));
-      return { loss: value.dataSync()[0]!, gradNorm: norm };
+      const update = clippedUpdate(this.optimizer, variables, ordered, learningRate, train.clipNorm);
+      return { loss: value.dataSync()[0]!, ...update };
     });
   }
 
@@ -297,7 +315,7 @@ export class Trainer {
       const batch = batches[this.state.batchInEpoch]!;
       const learningRate = schedule.at(this.state.step + 1);
       const started = performance.now();
-      const { loss, gradNorm } = this.trainStep(batch, learningRate, rng);
+      const { loss, gradNorm, applied } = this.trainStep(batch, learningRate, rng);
       if (!Number.isFinite(loss)) {
         throw new LabError(
           'internal',
@@ -319,6 +337,11 @@ export class Trainer {
       this.log('train/loss', step, loss);
       this.log('train/learning_rate', step, learningRate);
       this.log('train/grad_norm', step, gradNorm);
+      if (!applied) {
+        // A gradient norm that is NaN or ±∞: reported (a point per skipped update; train/grad_norm keeps only finite
+        // values), not applied.
+        this.log('train/skipped_update', step, 1);
+      }
       this.log('train/tokens_per_second', step, tokens / seconds);
       if (train.teacherForcing < 1 || train.teacherForcingDecay.kind !== 'none') {
         this.log(

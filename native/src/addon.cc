@@ -4,7 +4,7 @@
 //                                 Float32Arrays used in place (views over the wasm heap included), bias may be null;
 //                                 params is a Float64Array laid out as GemmParam below (native/index.d.ts).
 //   configure(isa, threads)       pick the instruction set ('avx512' | 'avx2' | 'generic' | '' for the best)
-//   info()                        { isa, detectedIsa, isas, hardwareThreads }
+//   info()                        { isa, detectedIsa, isas, hardwareThreads, genericFused }
 //   systemBlas()                  { available, library, detail }: opens a system BLAS on first call
 //   the fused training kernels    sumOfSquares, adamStep, gruForward, ... (src/fused_napi.cc)
 //
@@ -247,6 +247,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   NAPI_CALL(env, napi_set_named_property(env, result, "isas", isas));
   NAPI_CALL(env, napi_create_int32(env, ThreadPool::hardware_threads(), &threads));
   NAPI_CALL(env, napi_set_named_property(env, result, "hardwareThreads", threads));
+  NAPI_CALL(env, napi_set_named_property(env, result, "genericFused", make_string(env, fused_generic_flavour())));
   return result;
 }
 

@@ -76,6 +76,12 @@ struct LogSoftmaxArgs {
   Index rows, vocab;
 };
 
+// The special ids every mtlab vocabulary starts with (engine/data/vocab.ts): label smoothing spreads ε over the
+// tokens a target can be, all but <pad> and <sos>, so the loss kernels need vocab ≥ 3.
+constexpr Index kPadId = 0;
+constexpr Index kSosId = 2;
+
+// loss = Σ_r w_r ((1−ε)(log Z − l[y]) + ε (log Z − mean over v ∉ {<pad>, <sos>} of l[v])).
 struct SoftmaxXentForwardArgs {
   const float* logits;    // [rows, vocab]
   const int* targets;     // [rows], each in [0, vocab) where the row's weight is not 0
@@ -151,6 +157,9 @@ struct FusedKernels {
 const FusedKernels* fused_avx512_kernels();  // nullptr where not compiled in
 const FusedKernels* fused_avx2_kernels();    // nullptr where not compiled in
 const FusedKernels* fused_generic_kernels();  // always available
+// How the generic kernels were compiled: "vector extensions" (GCC/Clang) or "portable arrays" (MSVC, or any
+// compiler with MTLAB_PORTABLE_ARRAYS defined, as CI builds them to test what Windows runs).
+const char* fused_generic_flavour();
 
 // The set for the instruction set in use.
 const FusedKernels& fused_kernels();

@@ -239,4 +239,12 @@ const FusedKernels* fused_generic_kernels() {
   return &kernels;
 }
 
+const char* fused_generic_flavour() {
+#if defined(__GNUC__) && !defined(MTLAB_PORTABLE_ARRAYS)
+  return "vector extensions";
+#else
+  return "portable arrays";
+#endif
+}
+
 }  // namespace mtlab

@@ -365,14 +365,16 @@ MTLAB_TARGET void softmax_xent_forward(const SoftmaxXentForwardArgs& a) {
     if (w == 0) continue;
     const double log_z = static_cast<double>(max) + std::log(sum);
     const double target_logit = logits[a.targets[r]];
-    total += w * ((1 - a.smoothing) * (log_z - target_logit) + a.smoothing * (log_z - logit_sum / vocab));
+    // ε is spread over the tokens a target can be: all but <pad> (id 0) and <sos> (id 2), as the reference.
+    const double real_sum = logit_sum - logits[kPadId] - logits[kSosId];
+    total += w * ((1 - a.smoothing) * (log_z - target_logit) + a.smoothing * (log_z - real_sum / (vocab - 2)));
   }
   a.loss[0] = static_cast<float>(total);
 }
 
 MTLAB_TARGET void softmax_xent_backward(const SoftmaxXentBackwardArgs& a) {
   const Index vocab = a.vocab;
-  const F spread = V::set1(static_cast<float>(a.smoothing / vocab));
+  const F spread = V::set1(static_cast<float>(a.smoothing / (vocab - 2)));
   for (Index r = 0; r < a.rows; ++r) {
     float* dlogits = a.dlogits + r * vocab;
     const float* probs = a.probs + r * vocab;
@@ -386,7 +388,10 @@ MTLAB_TARGET void softmax_xent_backward(const SoftmaxXentBackwardArgs& a) {
       const int lanes = lanes_at(k, vocab);
       V::store_n(dlogits + k, V::mul(wv, V::sub(V::load_n(probs + k, lanes), spread)), lanes);
     }
-    // In double, as the reference: p − ε/V − (1 − ε) may cancel.
+    // <pad> and <sos> get no smoothing mass: their gradient is w·p.
+    dlogits[kPadId] = static_cast<float>(w * static_cast<double>(probs[kPadId]));
+    dlogits[kSosId] = static_cast<float>(w * static_cast<double>(probs[kSosId]));
+    // In double, as the reference: p − ε/(V−2) − (1 − ε) may cancel.
     float& target = dlogits[a.targets[r]];
     target = static_cast<float>(static_cast<double>(target) - w * (1 - a.smoothing));
   }

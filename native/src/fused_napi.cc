@@ -286,8 +286,12 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
 }
 
 // Targets of the rows that count (weight·scale ≠ 0, as the reference skips the others) lie in [0, vocab).
+// The vocabulary holds at least <pad> <unk> <sos> (label smoothing leaves out <pad> and <sos>).
 bool targets_in_vocabulary(Args& a, const Array& targets, const Array& weights, double scale, Index rows,
                            Index vocab) {
+  if (vocab <= kSosId) {
+    return a.fail_range("vocab = " + std::to_string(vocab) + ": the loss needs at least the 3 ids <pad> <unk> <sos>");
+  }
   for (Index r = 0; r < rows; ++r) {
     const int t = targets.i()[r];
     if (weights.f()[r] * scale != 0 && (t < 0 || t >= vocab)) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { currentKernelSet } from '../../engine/backend/kernel-set.js';
+import { Store } from '../../engine/store/store.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -112,5 +114,41 @@ describe('mtlab train, translate, experiment, compare', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Config differences:/);
     assert.match(table.stdout, /Test BLEU by source length/);
+  });
+
+  it('records the kernel set a run trains with; `resume` on another one warns that the curve is no longer identical', async () => {
+    const expected = currentKernelSet('wasm'); // what a worker of this machine loads (MTLAB_NATIVE_* alike)
+    const shown = JSON.parse((await runCli(['show', '1', '--json', '--db', db])).stdout);
+    assert.deepEqual(
+      { backend: shown.kernelSet.backend, addon: shown.kernelSet.addon },
+      {
+        backend: 'wasm',
+        addon: expected.addon,
+      },
+    );
+    assert.ok(Number.isInteger(shown.kernelSet.threads) && shown.kernelSet.threads >= 1);
+    const text = await runCli(['show', '1', '--db', db]);
+    assert.match(text.stdout, /^ {2}kernels {7}wasm/m);
+    // As if run 1 had trained on other kernels and been cancelled.
+    const other = { backend: 'wasm', addon: expected.addon === 'portable' ? 'avx2' : 'portable', threads: 1 };
+    const store = Store.open(db);
+    store.db.prepare(`UPDATE runs SET kernel_set = ?, status = 'cancelled' WHERE id = 1`).run(JSON.stringify(other));
+    store.close();
+    const resumed = await runCli(['resume', '1', '--db', db, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(
+      resumed.stderr,
+      new RegExp(
+        `Warning: run 1 trained on wasm \\+ native ${other.addon}, 1 thread and resumes on wasm.*no longer be bit-identical`,
+      ),
+    );
+    assert.equal(resumed.stderr.match(/Warning:/g)!.length, 1, 'said once');
+    // Resumed on the kernels it now records: no warning.
+    const again = Store.open(db);
+    again.db.prepare(`UPDATE runs SET status = 'cancelled' WHERE id = 1`).run();
+    again.close();
+    const same = await runCli(['resume', '1', '--db', db, '--json']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.doesNotMatch(same.stderr, /Warning/);
   });
 });

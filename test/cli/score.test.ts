@@ -3,16 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { sharedData, tempDir } from '../helpers/paths.js';
+import { fixture, tempDir } from '../helpers/paths.js';
 
 interface MetricVector {
   hyps: string[];
   refs: string[][];
-  verified_value: number;
+  sacrebleu: number;
 }
-const vectors = (
-  JSON.parse(readFileSync(path.join(sharedData, 'metric-vectors.json'), 'utf8')) as { vectors: MetricVector[] }
-).vectors;
+const vectors = (JSON.parse(readFileSync(fixture('metric-vectors.json'), 'utf8')) as { vectors: MetricVector[] })
+  .vectors;
 // sacrebleu's README example: 3 hypotheses, 2 reference streams.
 const example = vectors[0]!;
 
@@ -40,7 +39,7 @@ describe('mtlab score', () => {
     assert.equal(fromFile.code, 0, fromFile.stderr);
     assert.equal(
       fromFile.stdout,
-      'BLEU|nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 48.5 82.4/50.0/45.5/37.5 ' +
+      'BLEU|nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0 = 48.5 82.4/50.0/45.5/37.5 ' +
         '(BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)\n',
     );
     const fromStdin = await runCli(['score', '--ref', ref1, '--ref', ref2, '--json'], {
@@ -50,8 +49,8 @@ describe('mtlab score', () => {
     const json = JSON.parse(fromStdin.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(json).slice(0, 3), ['metric', 'score', 'signature']);
     assert.equal(json.metric, 'bleu');
-    assert.equal(json.score, example.verified_value); // unrounded, to the last bit
-    assert.equal(json.signature, 'nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0');
+    assert.equal(json.score, example.sacrebleu); // unrounded, to the last bit
+    assert.equal(json.signature, 'nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0');
     assert.equal(fromStdin.stdout.trim().split('\n').length, 1);
   });
 
@@ -73,12 +72,12 @@ describe('mtlab score', () => {
     assert.equal(chrf.code, 0, chrf.stderr);
     const json = JSON.parse(chrf.stdout) as { score: number; signature: string };
     assert.ok(Math.abs(json.score - 59.727518) < 1e-6); // vector 15, computed with sacrebleu 2.6.0
-    assert.equal(json.signature, 'nrefs:2|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0');
+    assert.equal(json.signature, 'nrefs:2|case:mixed|eff:yes|nc:6|nw:0|space:no|impl:mtlab|version:2.6.0');
     const plus = await runCli(['score', '--metric', 'chrf', '--chrf-word-order', '2', '--ref', ref1, '--hyp', hyp]);
     assert.equal(plus.code, 0, plus.stderr);
     assert.match(
       plus.stdout,
-      /^chrF2\+\+\|nrefs:1\|case:mixed\|eff:yes\|nc:6\|nw:2\|space:no\|version:2\.6\.0 = \d+\.\d\n$/,
+      /^chrF2\+\+\|nrefs:1\|case:mixed\|eff:yes\|nc:6\|nw:2\|space:no\|impl:mtlab\|version:2\.6\.0 = \d+\.\d\n$/,
     );
   });
 

@@ -14,8 +14,16 @@ export const repoRoot = (() => {
   return dir;
 })();
 
-/** Real corpora and metric vectors shared with CI (never copied into the repository). */
+/**
+ * Real corpora and metric vectors on our own machines and CI (never copied into the repository; a bare clone has
+ * none). Only test/engine/shared-data.test.ts reads them, and skips, saying so once, where they are missing.
+ */
 export const sharedData = process.env.MTLAB_SHARED_DATA ?? path.resolve(repoRoot, '..', 'shared', 'data');
+
+/** Data the project ships for its tests (test/fixtures/, each file with the script or note that made it). */
+export function fixture(name: string): string {
+  return path.join(repoRoot, 'test', 'fixtures', name);
+}
 
 /** The built `mtlab` command. */
 export const mtlabBin = path.join(repoRoot, 'bin', 'mtlab.js');

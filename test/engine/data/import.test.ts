@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ImportDatasetRequest } from '../../../engine/api.js';
@@ -8,7 +8,7 @@ import { loadTokenizers } from '../../../engine/data/tokenizers.js';
 import { LabError } from '../../../engine/errors.js';
 import { Store } from '../../../engine/store/store.js';
 import { addTinyDataset } from '../../helpers/fixtures.js';
-import { sharedData, tempDir } from '../../helpers/paths.js';
+import { fixture, tempDir } from '../../helpers/paths.js';
 
 function openStore(): Store {
   const store = Store.open(path.join(tempDir(), 'store.db'));
@@ -50,35 +50,65 @@ const TATOEBA = [
   '',
 ].join('\n');
 
-describe('importing eng-fra with the pytorch-tutorial preset', () => {
-  it('keeps the 11,822 pairs the tutorial keeps, split 90/5/5', () => {
+// test/fixtures/eng-fra-sample.tsv (made by make-eng-fra-sample.mjs beside it): 237 lines in the manythings layout.
+// By construction the tutorial's filter keeps exactly 194 of them: the 192 "<subject> <adjective>." lines (6
+// subjects, full and contracted, 12 adjectives, 8 French renderings per adjective) and "He isn't ready." / "She
+// isn't here." (a plain prefix test: "he isn t" starts with "he is"). The real corpus is tested in
+// test/engine/shared-data.test.ts.
+const SAMPLE = fixture('eng-fra-sample.tsv');
+
+describe('importing the eng-fra sample', () => {
+  it('keeps what the pytorch-tutorial preset keeps, split 90/5/5', () => {
     const store = Store.open(path.join(tempDir(), 'store.db'));
-    const file = path.join(sharedData, 'eng-fra', 'eng-fra.tsv');
-    const started = Date.now();
     const result = importCorpus(store, {
-      name: 'eng-fra-tutorial',
+      name: 'sample-tutorial',
       format: 'tatoeba',
-      source: { path: file },
+      source: { path: SAMPLE },
       options: { preset: 'pytorch-tutorial' },
     });
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`# eng-fra tutorial import: ${seconds.toFixed(2)} s`);
-    assert.deepEqual(result.counts, { read: 142_787, filtered: 130_965, duplicates: 0, kept: 11_822 });
-    assert.deepEqual(result.dataset.stats.pairs, { train: 10_640, valid: 591, test: 591 });
+    assert.deepEqual(result.counts, { read: 237, filtered: 43, duplicates: 0, kept: 194 });
+    assert.deepEqual(result.dataset.stats.pairs, { train: 174, valid: 10, test: 10 });
     assert.deepEqual(result.skipped, []);
     const files = result.dataset.source.files as { name: string; bytes: number; sha256: string }[];
-    assert.equal(files[0]!.name, 'eng-fra.tsv');
-    assert.equal(files[0]!.bytes, 10_009_515);
-    assert.match(files[0]!.sha256, /^[0-9a-f]{64}$/);
-    assert.equal(result.dataset.options.maxWords, 9);
-    for (const pair of store.datasetPairs('eng-fra-tutorial', 'test', 50)) {
+    assert.equal(files[0]!.name, 'eng-fra-sample.tsv');
+    assert.equal(files[0]!.bytes, readFileSync(SAMPLE).length);
+    const all = (['train', 'valid', 'test'] as const).flatMap((split) => store.datasetPairs('sample-tutorial', split));
+    assert.equal(all.length, 194);
+    for (const pair of all) {
       assert.match(
         pair.source,
         /^(i am |i m |he is|he s |she is|she s |you are|you re |we are|we re |they are|they re )/,
       );
-      assert.match(pair.target, /^[a-z!? ]+$/);
+      assert.match(pair.target, /^[a-z!? ]+$/, 'lower-case ASCII letters and ! ? only');
       assert.ok(pair.source.split(' ').length < 10 && pair.target.split(' ').length < 10);
     }
+    assert.ok(all.some((p) => p.source === 'he isn t ready'));
+    assert.ok(all.some((p) => p.source === 'they re late !' && p.target === 'elles sont en retard !'));
+    store.close();
+  });
+
+  it('reads the attribution column, normalises U+00A0 and U+202F, and keeps each translation of a repeated line', () => {
+    const raw = readFileSync(SAMPLE, 'utf8');
+    assert.ok(
+      raw.includes('\u202F!') && raw.includes('\u202F?') && raw.includes('\u00A0:'),
+      'the sample has the quirks',
+    );
+    const store = Store.open(path.join(tempDir(), 'store.db'));
+    const result = importCorpus(store, {
+      name: 'sample',
+      format: 'tatoeba',
+      source: { path: SAMPLE },
+      options: { validFraction: 0, testFraction: 0 },
+    });
+    assert.deepEqual(result.counts, { read: 237, filtered: 0, duplicates: 0, kept: 237 });
+    const pairs = store.datasetPairs('sample', 'train');
+    for (const pair of pairs) {
+      assert.doesNotMatch(pair.target, /[\u00A0\u202F\t]|Attribution/, pair.target);
+    }
+    const run = pairs.filter((p) => p.source === 'Run!').map((p) => p.target);
+    assert.deepEqual(run.sort(), ['Courez !', 'Cours !']);
+    assert.ok(pairs.some((p) => p.source === 'Listen: it is raining.' && p.target === 'Écoute : il pleut.'));
+    assert.ok(pairs.some((p) => p.target === 'Il a dit « non ».'));
     store.close();
   });
 });

@@ -7,7 +7,7 @@ import { generateDataset } from '../../../engine/data/generate.js';
 import { importCorpus } from '../../../engine/data/import.js';
 import { Store } from '../../../engine/store/store.js';
 import { Trainer } from '../../../engine/train/trainer.js';
-import { sharedData, tempDir } from '../../helpers/paths.js';
+import { fixture, tempDir } from '../../helpers/paths.js';
 
 export function tinyRunConfig(dataset: string, model: Partial<ModelConfig> = {}, steps = 2): RunConfig {
   return requireValidConfig({
@@ -28,13 +28,11 @@ export function tinyStore(): { store: Store; file: string } {
 }
 
 /**
- * An imported dataset from the first lines of the shared eng-fra corpus, lower-cased, ASCII-folded and cut with BPE,
- * so a bundle must carry the merges and the normalisation.
+ * An imported dataset from 150 lines of the project's eng-fra sample (test/fixtures/eng-fra-sample.tsv),
+ * lower-cased, ASCII-folded and cut with BPE, so a bundle must carry the merges and the normalisation.
  */
 export function addEngFra(store: Store, name = 'engfra-bpe'): void {
-  const lines = readFileSync(path.join(sharedData, 'eng-fra', 'eng-fra.tsv'), 'utf8')
-    .split('\n')
-    .slice(1000, 1150);
+  const lines = readFileSync(fixture('eng-fra-sample.tsv'), 'utf8').split('\n').slice(40, 190);
   importCorpus(store, {
     name,
     format: 'tatoeba',

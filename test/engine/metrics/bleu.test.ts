@@ -71,7 +71,7 @@ describe('corpus BLEU', () => {
     assert.ok(corpusBleu(hyps, refs).score < 50);
     const lowercased = corpusBleu(hyps, refs, { lowercase: true });
     close(lowercased.score, 100.00000000000004); // sic: sacrebleu's floating point
-    assert.equal(lowercased.signature, 'nrefs:1|case:lc|eff:no|tok:13a|smooth:exp|version:2.6.0');
+    assert.equal(lowercased.signature, 'nrefs:1|case:lc|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0');
   });
 
   it('tokenizes non-Latin punctuation with intl but not with 13a', () => {
@@ -85,7 +85,10 @@ describe('corpus BLEU', () => {
   it('writes sacrebleu signatures and its text line', () => {
     const hyps = ['the cat sat on a mat'];
     const refs = [['the cat is on the mat'], ['a cat sat on the mat']];
-    assert.equal(corpusBleu(hyps, refs).signature, 'nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0');
+    assert.equal(
+      corpusBleu(hyps, refs).signature,
+      'nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0',
+    );
     assert.match(corpusBleu(hyps, refs, { smoothMethod: 'floor' }).signature, /\|smooth:floor\[0\.10\]\|/);
     assert.match(corpusBleu(hyps, refs, { smoothMethod: 'floor', smoothValue: 0.01 }).signature, /floor\[0\.01\]/);
     assert.match(corpusBleu(hyps, refs, { smoothMethod: 'add-k' }).signature, /\|smooth:add-k\[1\.00\]\|/);
@@ -95,7 +98,7 @@ describe('corpus BLEU', () => {
     );
     assert.equal(
       formatBleuScore(corpusBleu(['The dog bit the man.'], [['The dog bit the man.']])),
-      'BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 100.0 100.0/100.0/100.0/100.0 ' +
+      'BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|impl:mtlab|version:2.6.0 = 100.0 100.0/100.0/100.0/100.0 ' +
         '(BP = 1.000 ratio = 1.000 hyp_len = 6 ref_len = 6)',
     );
   });

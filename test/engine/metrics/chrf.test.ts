@@ -12,7 +12,7 @@ describe('chrF and chrF++', () => {
     const score = sentenceChrf('The cat sat on the mat.', ['The cat sat on a mat.'], { wordOrder: 2 });
     close(score.score, 72.65910428863748);
     assert.equal(score.name, 'chrF2++');
-    assert.equal(score.signature, 'nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0');
+    assert.equal(score.signature, 'nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|impl:mtlab|version:2.6.0');
     close(sentenceChrf('(hi) there!', ['(hi) there.'], { wordOrder: 2 }).score, 82.13789682539682);
   });
 
@@ -51,7 +51,7 @@ describe('chrF and chrF++', () => {
   it("prints sacrebleu's line", () => {
     assert.equal(
       formatChrfScore(corpusChrf(['the cat'], [['the cat']], { beta: 3 })),
-      'chrF3|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0 = 100.0',
+      'chrF3|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|impl:mtlab|version:2.6.0 = 100.0',
     );
   });
 });

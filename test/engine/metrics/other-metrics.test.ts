@@ -52,6 +52,18 @@ describe('token and sequence accuracy', () => {
     assert.deepEqual(padded, { correct: 1, total: 1, accuracy: 1 });
   });
 
+  it('counts a target <unk> (unkId) as wrong, whatever was predicted', () => {
+    const t = [5, 1, 7, 1];
+    const p = [5, 1, 7, 1];
+    assert.deepEqual(tokenAccuracy({ predicted: p, target: t }), { correct: 4, total: 4, accuracy: 1 });
+    assert.deepEqual(tokenAccuracy({ predicted: p, target: t, unkId: 1 }), { correct: 2, total: 4, accuracy: 0.5 });
+    assert.deepEqual(sequenceAccuracy({ predicted: p, target: t, unkId: 1, steps: 2 }), {
+      correct: 0,
+      total: 2,
+      accuracy: 0,
+    });
+  });
+
   it('takes typed arrays, reports NaN when nothing counts, and rejects mismatched shapes', () => {
     const ids = Int32Array.from([1, 2]);
     assert.equal(tokenAccuracy({ predicted: ids, target: Float32Array.from([1, 3]) }).accuracy, 0.5);

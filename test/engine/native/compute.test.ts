@@ -95,8 +95,9 @@ const ATTENTION_SIZES: [number, number, number, number][] = [
   [3, 10, 17, 33],
   [8, 10, 256, 256],
 ];
+// The smallest vocabulary the loss takes: <pad> <unk> <sos> (label smoothing leaves out <pad> and <sos>).
 const SOFTMAX_SIZES: [number, number][] = [
-  [1, 1],
+  [1, 3],
   [3, 7],
   [13, 257],
   [40, 2000],
@@ -167,6 +168,20 @@ function checkLstm(rng: Rng, isa: string): void {
 }
 
 function checkSoftmaxCrossEntropy(rng: Rng, isa: string): void {
+  assert.throws(
+    () =>
+      nativeCompute()!.softmaxCrossEntropyForward(
+        new Float32Array(2),
+        new Int32Array(1),
+        new Float32Array([1]),
+        0.1,
+        new Float32Array(1),
+        new Float32Array(2),
+        1,
+        2,
+      ),
+    /vocab = 2: the loss needs at least the 3 ids/,
+  );
   for (const [rows, vocab] of SOFTMAX_SIZES) {
     const logits = normal(rng, rows * vocab, 3);
     // Extreme logits: a row of ±50 (probabilities down to e^-100, subnormal in float32).
@@ -395,9 +410,19 @@ function checkMath(rng: Rng, isa: string): void {
     sigmoid: (x: number) => 1 / (1 + Math.exp(-x)),
   };
   for (const [fn, ref] of Object.entries(reference) as ['exp' | 'tanh' | 'sigmoid', (x: number) => number][]) {
-    const x = Float32Array.from({ length: 20_000 }, (_, i) =>
-      i % 4 === 0 ? rng.range(-1, 1) * 10 ** -rng.int(8) : rng.range(-110, 110),
-    );
+    // Random floats: a quarter from every finite float32 (random sign, exponent and mantissa bits: subnormal,
+    // tiny, huge, saturating), a quarter near 0 at magnitudes down to 1e-7, half over [-110, 110] where the results
+    // span float32's range.
+    const bits = new Uint32Array(1);
+    const anyFloat = new Float32Array(bits.buffer);
+    const x = Float32Array.from({ length: 20_000 }, (_, i) => {
+      if (i % 4 === 1) {
+        do bits[0] = rng.int(0x10000) * 0x10000 + rng.int(0x10000);
+        while (!Number.isFinite(anyFloat[0]!));
+        return anyFloat[0]!;
+      }
+      return i % 4 === 0 ? rng.range(-1, 1) * 10 ** -rng.int(8) : rng.range(-110, 110);
+    });
     x.set([0, -0, 0.625, -0.625, 88.72, -88.72, 1e-40, Infinity, -Infinity], 0);
     const out = new Float32Array(x.length);
     fused!.fusedMath(fn, x, out);

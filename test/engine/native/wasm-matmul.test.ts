@@ -44,6 +44,27 @@ function bothWays(compute: () => tf.Tensor | tf.Tensor[]): {
   }
 }
 
+/**
+ * Two float32 products of length k, each within γ_k·Σ|a·b| ≈ k·2⁻²⁴·(|A|·|B|) of the exact one (any summation
+ * order), so within twice that of each other; `magnitude` is |A|·|B| element by element. A product that drops or
+ * repeats one term is off by about |A|·|B| / k.
+ */
+function assertWithinRounding(
+  actual: Float32Array,
+  expected: Float32Array,
+  magnitude: Float32Array,
+  k: number,
+  label: string,
+): void {
+  assert.equal(actual.length, expected.length, label);
+  for (let i = 0; i < actual.length; i++) {
+    const error = Math.abs(actual[i]! - expected[i]!);
+    if (!(error <= 2 * (k + 2) * 2 ** -24 * magnitude[i]! + 1e-38)) {
+      assert.fail(`${label}: [${i}] = ${actual[i]}, wasm gives ${expected[i]} (|A|·|B| = ${magnitude[i]})`);
+    }
+  }
+}
+
 function assertClose(actual: Float32Array[], expected: Float32Array[], label: string): void {
   assert.equal(actual.length, expected.length, label);
   for (let t = 0; t < actual.length; t++) {
@@ -92,7 +113,11 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
       const label = `matMul([${a}], [${b}], ${ta}, ${tb})`;
       const { native, wasm, calls } = bothWays(() => tf.matMul(x, y, ta, tb));
       assert.equal(calls, 1, `${label} ran on the addon`);
-      assertClose(native, wasm, label);
+      const k = ta ? a[a.length - 2]! : a[a.length - 1]!;
+      setNativeMatMul(false);
+      const magnitude = tf.tidy(() => tf.matMul(tf.abs(x), tf.abs(y), ta, tb).dataSync() as Float32Array);
+      setNativeMatMul(true);
+      assertWithinRounding(native[0]!, wasm[0]!, magnitude, k, label);
       tf.dispose([x, y]);
     }
   });

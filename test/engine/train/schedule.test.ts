@@ -70,6 +70,26 @@ describe('learning-rate schedules', () => {
     assert.equal(resumed.at(11), 0.03);
   });
 
+  it("the plateau threshold is relative, as ReduceLROnPlateau's default threshold_mode='rel'", () => {
+    const plateau = { kind: 'plateau', factor: 0.5, patience: 0, minLearningRate: 0 } as const;
+    // A large loss: 100 → 99.995 is 0.005 lower (above an absolute 1e-4) but only 5e-5 of it: no improvement.
+    const large = new LearningRate(1, plateau, 100);
+    large.observe(100);
+    large.observe(99.995);
+    assert.equal(large.at(2), 0.5);
+    // A small loss: 0.01 → 0.00999 is 1e-5 lower (under an absolute 1e-4) but 1e-3 of it: an improvement.
+    const small = new LearningRate(1, plateau, 100);
+    small.observe(0.01);
+    small.observe(0.00999);
+    assert.equal(small.at(2), 1);
+    assert.equal(small.state.best, 0.00999);
+    // Exactly best · (1 − 1e-4) is not below it: PyTorch's `a < best * (1 - threshold)`.
+    const edge = new LearningRate(1, plateau, 100);
+    edge.observe(2);
+    edge.observe(2 * (1 - 1e-4));
+    assert.equal(edge.at(2), 0.5);
+  });
+
   it('the default is a short warm-up and a cosine decay', () => {
     assert.deepEqual(DEFAULT_CONFIG.train.schedule, {
       kind: 'warmup-decay',

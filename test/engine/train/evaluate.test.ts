@@ -1,0 +1,60 @@
+// Validation metrics of a run (engine/train/evaluate.ts) on a model whose output is fixed by hand: it predicts
+// `<unk>` at every step, and the validation target's words are all out of the vocabulary.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../../../engine/backend/select.js';
+import { prepareData } from '../../../engine/data/encode.js';
+import { EOS_ID, UNK_ID } from '../../../engine/data/vocab.js';
+import { exactMatch } from '../../../engine/metrics/index.js';
+import { Seq2Seq } from '../../../engine/model/seq2seq.js';
+import { Store } from '../../../engine/store/store.js';
+import { evaluate } from '../../../engine/train/evaluate.js';
+import { addTinyDataset, fixtureConfig } from '../../helpers/fixtures.js';
+import { tempDir } from '../../helpers/paths.js';
+
+describe('validation accuracy', () => {
+  it('counts a target <unk> as wrong, even where the model predicts <unk>', async () => {
+    await useBackend('cpu');
+    const store = Store.open(path.join(tempDir(), 'store.db'));
+    addTinyDataset(store); // train: le chat, le chien; valid: "la voiture", two words the vocabulary lacks
+    const config = fixtureConfig('tiny', { attention: 'none' });
+    const data = prepareData(store, config.data);
+    assert.deepEqual(data.encoded.valid[0]!.target, [UNK_ID, UNK_ID]);
+    const model = new Seq2Seq(config.model, data.vocabularies.source.size, data.vocabularies.target.size, 1);
+    try {
+      const vocab = data.vocabularies.target.size;
+      model.params.get('decoder.W_out').assign(tf.zerosLike(model.params.get('decoder.W_out')));
+      model.params.get('decoder.b_out').assign(
+        tf
+          .oneHot(tf.tensor1d([UNK_ID], 'int32'), vocab)
+          .reshape([vocab])
+          .mul(10),
+      );
+      const { metrics, hypotheses } = evaluate(model, data, 'valid', data.encoded.valid, {
+        decode: config.decode,
+        strategy: 'greedy',
+        batchSize: 4,
+      });
+      assert.ok(
+        hypotheses[0]!.tokens.every((t) => t === UNK_ID),
+        'the model predicts <unk>',
+      );
+      // Positions: <unk> <unk> <eos>; the prediction is <unk> at each, right nowhere.
+      assert.equal(metrics.token_accuracy, 0);
+      assert.equal(metrics.sequence_accuracy, 0);
+    } finally {
+      model.dispose();
+      store.close();
+    }
+  });
+
+  it('an exact match ends with <eos> and has no <unk> in its target', () => {
+    assert.equal(exactMatch({ tokens: [5, 6], finished: true }, [5, 6], UNK_ID), true);
+    assert.equal(exactMatch({ tokens: [5, 6], finished: false }, [5, 6], UNK_ID), false);
+    assert.equal(exactMatch({ tokens: [5, UNK_ID], finished: true }, [5, UNK_ID], UNK_ID), false);
+    assert.equal(exactMatch({ tokens: [5, UNK_ID], finished: true }, [5, UNK_ID]), true, 'without unkId');
+    assert.equal(exactMatch({ tokens: [5, EOS_ID], finished: true }, [5], UNK_ID), false);
+  });
+});
