@@ -1,7 +1,6 @@
 /**
  * What crosses the desktop app's process boundaries: the IPC channels between the renderer (preload) and the main
- * process, the messages between the main process and the engine host (a utility process), and the small desktop API
- * the app offers beside the LabApi. Types and constants only, so the sandboxed preload can bundle it.
+ * process, and the messages between the main process and the engine host (a utility process). Types and constants only, so the sandboxed preload can bundle it.
  *
  *   renderer --invoke LAB_CALL(method, argument)--> main --{call}--> engine host --> Lab
  *   renderer <--LAB_EVENT(event, payload)---------- main <--{event}-- engine host <-- lab.subscribe
@@ -13,8 +12,6 @@ import type { LabErrorShape, LabEventName, LabMethod } from '../engine/api.js';
 
 export const LAB_CALL = 'mtlab:lab-call';
 export const LAB_EVENT = 'mtlab:lab-event';
-export const DESKTOP_REVEAL_PATH = 'mtlab:reveal-path';
-export const DESKTOP_CHOOSE_FOLDER = 'mtlab:choose-folder';
 
 /** The answer to one call, on every hop. */
 export type LabReply = { ok: true; value: unknown } | { ok: false; error: LabErrorShape };
@@ -32,14 +29,3 @@ export type HostMessage =
   | { type: 'fatal'; error: LabErrorShape }
   | { type: 'reply'; id: number; reply: LabReply }
   | { type: 'event'; event: LabEventName; payload: unknown };
-
-/**
- * What the desktop app adds beside the LabApi, as `window.desktop` (absent in web mode, so the renderer shows these
- * actions only where it exists).
- */
-export interface DesktopApi {
-  /** Show a file or folder (an exported model, the store) in the system's file manager. */
-  revealPath(path: string): Promise<void>;
-  /** Ask for a folder (e.g. where to export a model); null when the user cancels. */
-  chooseFolder(options?: { title?: string }): Promise<string | null>;
-}

@@ -25,9 +25,11 @@ import { aboutDetail, type AboutFacts } from './about.js';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl } from './app-origin.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { EngineHostClient, utilityHostLauncher } from './engine-host-client.js';
+import { externalLinkOpener } from './external-links.js';
 import { registerMainIpc, sendLabEvent } from './main-ipc.js';
 import { menuTemplate } from './menu.js';
 import { findElectronSqlite } from './native-sqlite.js';
+import { pathDialog, type PathRequest } from './path-grants.js';
 import { desktopStorePath, STORE_FILE_NAME } from './store-path.js';
 import { appWebPreferences } from './window-options.js';
 
@@ -236,23 +238,49 @@ async function recoverEngine(code: number, storePath: string): Promise<void> {
   announceStoreChanged();
 }
 
+/** Web links go to the browser: the app's own at once, others once the user says yes (electron/external-links.ts). */
+const openOutside = externalLinkOpener({
+  open: (url) => shell.openExternal(url),
+  ask: async (url) =>
+    (await messageBox({
+      type: 'question',
+      message: 'Open this link in your browser?',
+      detail: url,
+      buttons: ['Open in Browser', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+    })) === 0,
+});
+
 /** No navigation away from the app, no new windows, no webviews; web links open in the browser. */
 function lockDown(contents: WebContents): void {
-  const openOutside = (url: string): void => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
-  };
   contents.on('will-navigate', (event, url) => {
     event.preventDefault();
-    openOutside(url);
+    void openOutside(url);
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    openOutside(url);
+    void openOutside(url);
     return { action: 'deny' };
   });
+}
+
+/** Ask the user to confirm (or choose) a path a lab call names; the path chosen, or null (electron/path-grants.ts). */
+async function confirmPath(request: PathRequest): Promise<string | null> {
+  const ask = pathDialog(request, existsSync(request.path));
+  if (ask.kind === 'save') {
+    const result =
+      appWindow === null
+        ? await dialog.showSaveDialog(ask.options)
+        : await dialog.showSaveDialog(appWindow, ask.options);
+    return result.canceled || result.filePath === undefined || result.filePath === '' ? null : result.filePath;
+  }
+  const result =
+    appWindow === null ? await dialog.showOpenDialog(ask.options) : await dialog.showOpenDialog(appWindow, ask.options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 function createWindow(): BrowserWindow {
@@ -323,18 +351,7 @@ app
       ipcMain,
       lab: engine,
       appWebContentsId: () => (appWindow === null || appWindow.isDestroyed() ? null : appWindow.webContents.id),
-      desktop: {
-        revealPath: (file) => shell.showItemInFolder(file),
-        chooseFolder: async (title) => {
-          const options: Electron.OpenDialogOptions = {
-            title: title ?? 'Choose a folder',
-            properties: ['openDirectory', 'createDirectory'],
-          };
-          const result =
-            appWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(appWindow, options);
-          return result.canceled ? null : (result.filePaths[0] ?? null);
-        },
-      },
+      desktop: { confirmPath },
     });
 
     Menu.setApplicationMenu(
