@@ -20,7 +20,38 @@ export type LabReply = { ok: true; value: unknown } | { ok: false; error: LabErr
 export type HostRequest =
   | { type: 'call'; id: number; method: LabMethod; argument: unknown }
   /** Close the lab (and its store) and exit. */
-  | { type: 'close' };
+  | { type: 'close' }
+  | WorkerEvent;
+
+/**
+ * Training workers. Each run trains in an Electron utility process of its own, which only the main process can
+ * start; so the engine host asks for one (`worker-spawn`), and the main process relays between them, in order:
+ *
+ *   engine host --worker-spawn / worker-send / worker-kill--> main --fork / postMessage / kill--> worker
+ *   engine host <--worker-message / worker-stderr / worker-exit-- main <--message / stderr / exit-- worker
+ *
+ * (Before, the lab forked workers itself as Electron run as Node, which needs the RunAsNode fuse on.)
+ */
+export type WorkerEvent =
+  | { type: 'worker-message'; worker: number; message: unknown }
+  | { type: 'worker-stderr'; worker: number; chunk: string }
+  /** `killed`: it ended because the host asked (`worker-kill`), not on its own. */
+  | { type: 'worker-exit'; worker: number; code: number; killed: boolean };
+
+export type WorkerCommand =
+  | { type: 'worker-spawn'; worker: number }
+  | { type: 'worker-send'; worker: number; message: unknown }
+  | { type: 'worker-kill'; worker: number };
+
+/**
+ * What a training worker's shim (electron/training-worker.ts) posts after the worker's last message, instead of
+ * exiting: the main process then ends it, once everything before has been relayed.
+ */
+export const WORKER_DONE = 'mtlab:worker-done';
+export interface WorkerDone {
+  type: typeof WORKER_DONE;
+  code: number;
+}
 
 /** Engine host → main process. */
 export type HostMessage =
@@ -28,4 +59,5 @@ export type HostMessage =
   /** The lab could not be opened (a damaged store, a newer schema, ...): the host exits after saying so. */
   | { type: 'fatal'; error: LabErrorShape }
   | { type: 'reply'; id: number; reply: LabReply }
+  | WorkerCommand
   | { type: 'event'; event: LabEventName; payload: unknown };

@@ -1,6 +1,7 @@
 /**
  * The desktop app's main process: one window showing the renderer from `app://mtlab/`, the engine in a utility
- * process (electron/engine-host.ts), and the IPC between them (electron/main-ipc.ts). This process never opens the
+ * process (electron/engine-host.ts), its training runs in utility processes of their own
+ * (electron/training-worker.ts), and the IPC between them (electron/main-ipc.ts, electron/ipc-contract.ts). This process never opens the
  * store and never trains; it relays. What can be tested without Electron lives in the modules imported here.
  */
 import { existsSync } from 'node:fs';
@@ -24,7 +25,7 @@ import type { LabErrorShape, LabInfo, RunSummary } from '../engine/api.js';
 import { aboutDetail, type AboutFacts } from './about.js';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl } from './app-origin.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
-import { EngineHostClient, utilityHostLauncher } from './engine-host-client.js';
+import { EngineHostClient, utilityHostLauncher, utilityWorkerLauncher } from './engine-host-client.js';
 import { externalLinkOpener } from './external-links.js';
 import { registerMainIpc, sendLabEvent } from './main-ipc.js';
 import { menuTemplate } from './menu.js';
@@ -55,6 +56,8 @@ const hostEnv: Record<string, string | undefined> = {
 
 const engine = new EngineHostClient({
   launch: utilityHostLauncher(utilityProcess, path.join(here, 'engine-host.js'), hostEnv),
+  // Each training run in a utility process of its own (the RunAsNode fuse is off: nothing runs Electron as Node).
+  launchWorker: utilityWorkerLauncher(utilityProcess, path.join(here, 'training-worker.js'), hostEnv),
   onUnexpectedExit: (code, storePath) => void recoverEngine(code, storePath),
 });
 engine.onEvent((event, payload) => sendLabEvent(appWindow?.webContents ?? null, event, payload));
