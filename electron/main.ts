@@ -157,9 +157,15 @@ async function switchStore(storePath: string): Promise<void> {
   appWindow?.webContents.reload();
 }
 
+/** Where the store dialogs start: beside the current store (since Electron 43 a dialog without one opens Downloads). */
+function storeFolder(): string {
+  return path.dirname(path.resolve(engine.storePath ?? STORE_FILE_NAME));
+}
+
 async function openStore(): Promise<void> {
   const options: Electron.OpenDialogOptions = {
     title: 'Open an experiment store',
+    defaultPath: storeFolder(),
     properties: ['openFile'],
     filters: [
       { name: 'Experiment stores', extensions: ['db', 'sqlite', 'sqlite3'] },
@@ -175,7 +181,7 @@ async function openStore(): Promise<void> {
 async function newStore(): Promise<void> {
   const options: Electron.SaveDialogOptions = {
     title: 'Create an experiment store',
-    defaultPath: STORE_FILE_NAME,
+    defaultPath: path.join(storeFolder(), STORE_FILE_NAME),
     buttonLabel: 'Create',
     filters: [{ name: 'Experiment stores', extensions: ['db'] }],
   };

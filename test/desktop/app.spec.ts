@@ -255,7 +255,12 @@ test.describe('desktop app', () => {
       .toContain('TensorFlow.js');
     const detail = await app.evaluate(() => (globalThis as unknown as { aboutDetail?: string }).aboutDetail ?? '');
     expect(detail).toMatch(/mtlab \d+\.\d+\.\d+/);
-    expect(detail).toMatch(/Electron 40\./);
+    const pinned = (
+      JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        devDependencies: { electron: string };
+      }
+    ).devDependencies.electron;
+    expect(detail).toContain(`Electron ${pinned}`);
     expect(detail).toMatch(/Node\.js \d+/);
     expect(detail).toMatch(/Compute backend: /);
   });
