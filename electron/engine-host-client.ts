@@ -4,57 +4,108 @@
  * it (another store, a crash). Every call resolves to a LabReply, whatever happens to the host.
  */
 import type { LabErrorShape, LabEventName, LabMethod } from '../engine/api.js';
-import type { HostMessage, HostRequest, LabReply } from './ipc-contract.js';
+import {
+  type HostMessage,
+  type HostRequest,
+  type LabReply,
+  WORKER_DONE,
+  type WorkerCommand,
+  type WorkerDone,
+} from './ipc-contract.js';
 
-/** The part of Electron's UtilityProcess used here. */
-export interface HostProcess {
-  postMessage(message: HostRequest): void;
-  on(event: 'message', listener: (message: HostMessage) => void): unknown;
+/** The part of Electron's UtilityProcess used here: a child that is sent `In` and answers `Out`. */
+export interface ChildOf<In, Out> {
+  postMessage(message: In): void;
+  on(event: 'message', listener: (message: Out) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   kill(): boolean;
+  /** With `stdio` piped. */
+  readonly stderr?: NodeJS.ReadableStream | null;
 }
+
+/** The engine host's process. */
+export type HostProcess = ChildOf<HostRequest, HostMessage>;
+/** A training worker's process (electron/training-worker.ts): engine/runner/messages.ts, relayed as they are. */
+export type WorkerProcess = ChildOf<unknown, unknown>;
+
+type Stdio = 'inherit' | 'pipe' | 'ignore';
 
 /** The part of Electron's `utilityProcess` module used here. */
 export interface UtilityProcessModule {
   fork(
     modulePath: string,
     args?: string[],
-    options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore'; env?: Record<string, string | undefined> },
-  ): HostProcess;
+    options?: { serviceName?: string; stdio?: Stdio | Stdio[]; env?: Record<string, string | undefined> },
+  ): ChildOf<unknown, unknown>;
 }
 
 export type HostLauncher = (storePath: string) => HostProcess;
+export type WorkerLauncher = () => WorkerProcess;
 
-/**
- * Starts `hostScript` in a utility process on a store: `--db PATH`, and the environment of this process with `env`
- * applied (an undefined value removes a variable).
- */
+/** This process's environment with `env` applied (an undefined value removes a variable). */
+function environment(env: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...env })) {
+    if (value !== undefined) merged[name] = value;
+  }
+  return merged;
+}
+
+/** Starts `hostScript` in a utility process on a store: `--db PATH`, and this process's environment with `env`. */
 export function utilityHostLauncher(
   utilityProcess: UtilityProcessModule,
   hostScript: string,
   env: Record<string, string | undefined> = {},
 ): HostLauncher {
-  return (storePath) => {
-    const merged: Record<string, string> = {};
-    for (const [name, value] of Object.entries({ ...process.env, ...env })) {
-      if (value !== undefined) merged[name] = value;
-    }
-    return utilityProcess.fork(hostScript, ['--db', storePath], {
+  return (storePath) =>
+    utilityProcess.fork(hostScript, ['--db', storePath], {
       serviceName: 'mtlab engine',
       stdio: 'inherit',
-      env: merged,
-    });
-  };
+      env: environment(env),
+    }) as HostProcess;
 }
+
+/**
+ * Starts `workerScript` (electron/training-worker.ts) in a utility process: one per training run, its stderr piped
+ * (the run queue keeps its tail for the error of a run that failed), its output to this process's.
+ */
+export function utilityWorkerLauncher(
+  utilityProcess: UtilityProcessModule,
+  workerScript: string,
+  env: Record<string, string | undefined> = {},
+): WorkerLauncher {
+  return () =>
+    utilityProcess.fork(workerScript, [], {
+      serviceName: 'mtlab training',
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: environment(env),
+    }) as WorkerProcess;
+}
+
+const isWorkerDone = (message: unknown): message is WorkerDone =>
+  typeof message === 'object' &&
+  message !== null &&
+  (message as { type?: unknown }).type === WORKER_DONE &&
+  typeof (message as { code?: unknown }).code === 'number';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'failed' | 'stopping';
 
 export interface EngineHostClientOptions {
   launch: HostLauncher;
+  /** Starts a training worker when the host asks for one (without it, the host's runs fail, saying why). */
+  launchWorker?: WorkerLauncher;
   /** How long a host may take to close its store before it is killed. */
   closeGraceMs?: number;
   /** Called when the host exits without being asked to (after pending calls have been answered). */
   onUnexpectedExit?: (code: number, storePath: string) => void;
+}
+
+interface RelayedWorker {
+  process: WorkerProcess;
+  /** The host asked to end it. */
+  killed: boolean;
+  /** The exit code it reported with WORKER_DONE before it was ended. */
+  doneCode: number | null;
 }
 
 type EventListener = (event: LabEventName, payload: unknown) => void;
@@ -72,8 +123,8 @@ export class EngineHostClient {
   private readonly waiting: { method: LabMethod; argument: unknown; resolve: (reply: LabReply) => void }[] = [];
   private readonly listeners = new Set<EventListener>();
   private exited: Promise<void> = Promise.resolve();
-  private readonly options: Required<Omit<EngineHostClientOptions, 'onUnexpectedExit'>> &
-    Pick<EngineHostClientOptions, 'onUnexpectedExit'>;
+  private readonly options: Required<Omit<EngineHostClientOptions, 'onUnexpectedExit' | 'launchWorker'>> &
+    Pick<EngineHostClientOptions, 'onUnexpectedExit' | 'launchWorker'>;
 
   constructor(options: EngineHostClientOptions) {
     this.options = { closeGraceMs: 5000, ...options };
@@ -112,6 +163,8 @@ export class EngineHostClient {
     let resolveExited!: () => void;
     this.exited = new Promise<void>((resolve) => (resolveExited = resolve));
 
+    // This host's training workers, by the host's id for them.
+    const workers = new Map<number, RelayedWorker>();
     child.on('message', (message) => {
       if (this.child !== child) return;
       switch (message.type) {
@@ -133,9 +186,17 @@ export class EngineHostClient {
         case 'event':
           for (const listener of [...this.listeners]) listener(message.event, message.payload);
           break;
+        case 'worker-spawn':
+        case 'worker-send':
+        case 'worker-kill':
+          this.relayWorker(child, workers, message);
+          break;
       }
     });
     child.on('exit', (code) => {
+      // A worker's host is gone: the worker goes too (its run is found interrupted, resumable, by the next host).
+      for (const worker of workers.values()) worker.process.kill();
+      workers.clear();
       resolveExited();
       if (this.child !== child) return;
       this.child = null;
@@ -214,6 +275,65 @@ export class EngineHostClient {
   async restart(storePath: string): Promise<void> {
     await this.stop();
     await this.start(storePath);
+  }
+
+  /** Start, message or end one of `host`'s training workers, and relay what it says back to it, in order. */
+  private relayWorker(host: HostProcess, workers: Map<number, RelayedWorker>, command: WorkerCommand): void {
+    const toHost = (message: HostRequest): void => {
+      try {
+        host.postMessage(message);
+      } catch {
+        // The host is gone; its exit handler ends its workers.
+      }
+    };
+    const id = command.worker;
+    if (command.type === 'worker-send') {
+      try {
+        workers.get(id)?.process.postMessage(command.message);
+      } catch {
+        // The worker is exiting: its exit is relayed.
+      }
+      return;
+    }
+    if (command.type === 'worker-kill') {
+      const worker = workers.get(id);
+      if (worker !== undefined) {
+        worker.killed = true;
+        worker.process.kill();
+      }
+      return;
+    }
+    if (workers.has(id)) return;
+    const launchWorker = this.options.launchWorker;
+    let worker: WorkerProcess;
+    try {
+      if (launchWorker === undefined) throw new Error('this app cannot start training processes');
+      worker = launchWorker();
+    } catch (error) {
+      toHost({ type: 'worker-stderr', worker: id, chunk: error instanceof Error ? error.message : String(error) });
+      toHost({ type: 'worker-exit', worker: id, code: 1, killed: false });
+      return;
+    }
+    const entry: RelayedWorker = { process: worker, killed: false, doneCode: null };
+    workers.set(id, entry);
+    worker.stderr?.on('data', (chunk: Buffer | string) =>
+      toHost({ type: 'worker-stderr', worker: id, chunk: String(chunk) }),
+    );
+    worker.on('message', (message) => {
+      if (isWorkerDone(message)) {
+        // Everything it said has been relayed: end it, and report the exit code it meant to exit with.
+        entry.doneCode = message.code;
+        worker.kill();
+        return;
+      }
+      toHost({ type: 'worker-message', worker: id, message });
+    });
+    worker.on('exit', (code) => {
+      if (workers.get(id) !== entry) return;
+      workers.delete(id);
+      const done = entry.doneCode !== null;
+      toHost({ type: 'worker-exit', worker: id, code: done ? entry.doneCode! : code, killed: entry.killed && !done });
+    });
   }
 
   private send(method: LabMethod, argument: unknown, resolve: (reply: LabReply) => void): void {

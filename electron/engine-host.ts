@@ -1,12 +1,13 @@
 /**
  * The engine host: an Electron utility process that opens the lab on one experiment store and serves it to the main
- * process (electron/lab-host.ts). Training runs in worker processes the lab starts from here, so neither the main
- * process nor this one's event loop ever trains.
+ * process (electron/lab-host.ts). Training runs in worker processes, utility processes of their own that the main
+ * process starts when this one asks (electron/training-worker.ts), so neither the main process nor this one's event
+ * loop ever trains.
  *
  *   utilityProcess.fork('dist/electron/engine-host.js', ['--db', STORE])
  */
 import './sqlite-redirect.js';
-import { openFailure, serveFailure, serveLab, type HostPort } from './lab-host.js';
+import { openFailure, relayedWorkerSpawner, serveFailure, serveLab, type HostPort } from './lab-host.js';
 
 function storePathArgument(argv: readonly string[]): string | undefined {
   const flag = argv.indexOf('--db');
@@ -21,8 +22,9 @@ const storePath = storePathArgument(process.argv) ?? process.env.MTLAB_DB ?? 'ex
 try {
   // Loaded only now, after sqlite-redirect has run: the engine's modules load better-sqlite3.
   const { Lab } = await import('../engine/lab.js');
-  // The app owns the store's run queue: it starts queued runs (only one process does; see RunQueue).
-  const lab = Lab.open(storePath, { startQueue: true });
+  // The app owns the store's run queue: it starts queued runs (only one process does; see RunQueue). Training
+  // workers are utility processes that the main process starts and relays (electron/lab-host.ts).
+  const lab = Lab.open(storePath, { startQueue: true, spawnWorker: relayedWorkerSpawner(port) });
   serveLab(lab, port, exit);
   port.postMessage({ type: 'ready', storePath: lab.store.path });
 } catch (error) {

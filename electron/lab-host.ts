@@ -3,10 +3,14 @@
  * `process.parentPort`, the tests a fake): answer `call` messages with the lab, forward the lab's events, and close
  * the lab when asked. Arguments are checked by the same schemas as `mtlab serve` before the lab sees them.
  */
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { LAB_METHODS, type LabErrorShape, type LabEventListener, type LabMethod } from '../engine/api.js';
 import { LabError, toErrorShape } from '../engine/errors.js';
+import type { WorkerSpawner } from '../engine/runner/queue.js';
 import { parseRequest } from '../engine/serve/requests.js';
-import type { HostMessage, HostRequest, LabReply } from './ipc-contract.js';
+import type { HostMessage, HostRequest, LabReply, WorkerEvent } from './ipc-contract.js';
 
 /** The part of Electron's ParentPort used here. */
 export interface HostPort {
@@ -22,7 +26,7 @@ export interface HostedLab {
 
 const METHODS = new Set<string>(LAB_METHODS);
 
-function isRequest(value: unknown): value is HostRequest {
+function isRequest(value: unknown): value is Extract<HostRequest, { type: 'call' | 'close' }> {
   if (typeof value !== 'object' || value === null) return false;
   const { type, id } = value as { type?: unknown; id?: unknown };
   return type === 'close' || (type === 'call' && typeof id === 'number');
@@ -134,4 +138,74 @@ export function openFailure(error: unknown, storePath: string): LabErrorShape {
     };
   }
   return toErrorShape(error);
+}
+
+/**
+ * The training workers' spawner for a lab in the engine host. A utility process cannot start utility processes, and
+ * the RunAsNode fuse is off (build/electron-builder.yml), so the lab's default (forking Electron run as Node) is not
+ * available: each worker is asked of the main process instead (electron/ipc-contract.ts, WorkerEvent), which starts
+ * it as a utility process of its own and relays its messages. What the run queue gets is the part of a ChildProcess
+ * it uses (send, kill, stderr, and the message, error and exit events), over that relay.
+ */
+export function relayedWorkerSpawner(port: HostPort): WorkerSpawner {
+  const workers = new Map<number, RelayedWorkerChild>();
+  let nextId = 1;
+  port.on('message', ({ data }) => {
+    if (typeof data !== 'object' || data === null) return;
+    const event = data as WorkerEvent;
+    if (event.type !== 'worker-message' && event.type !== 'worker-stderr' && event.type !== 'worker-exit') return;
+    const worker = workers.get(event.worker);
+    if (worker === undefined) return;
+    if (event.type === 'worker-message') worker.emit('message', event.message);
+    else if (event.type === 'worker-stderr') worker.stderr.write(event.chunk);
+    else {
+      workers.delete(event.worker);
+      worker.exited(event.code, event.killed);
+    }
+  });
+  return () => {
+    const id = nextId++;
+    const worker = new RelayedWorkerChild(id, port);
+    workers.set(id, worker);
+    port.postMessage({ type: 'worker-spawn', worker: id });
+    // The queue uses this much of a ChildProcess (engine/runner/queue.ts); the rest does not exist over a relay.
+    return worker as unknown as ChildProcess;
+  };
+}
+
+class RelayedWorkerChild extends EventEmitter {
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  connected = true;
+  private killSignal: NodeJS.Signals | null = null;
+
+  constructor(
+    private readonly id: number,
+    private readonly port: HostPort,
+  ) {
+    super();
+  }
+
+  send(message: unknown): boolean {
+    if (!this.connected) return false;
+    this.port.postMessage({ type: 'worker-send', worker: this.id, message });
+    return true;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    if (!this.connected) return false;
+    this.killSignal ??= signal;
+    this.port.postMessage({ type: 'worker-kill', worker: this.id });
+    return true;
+  }
+
+  exited(code: number, killed: boolean): void {
+    this.connected = false;
+    this.stderr.end();
+    // As Node reports a child it killed: no code, the signal it was sent.
+    if (killed) this.signalCode = this.killSignal ?? 'SIGTERM';
+    else this.exitCode = code;
+    this.emit('exit', this.exitCode, this.signalCode);
+  }
 }

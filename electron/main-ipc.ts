@@ -1,13 +1,16 @@
 /**
  * The main process's IPC handlers, with `ipcMain` and the desktop actions passed in (electron/main.ts passes the
  * real ones, the tests fakes). Every message is checked against the app's own frame first (electron/app-origin.ts);
- * a refused message gets an error reply and a line in the log, and reaches nothing.
+ * a refused message gets an error reply and a line in the log, and reaches nothing. A lab call that carries a file
+ * path goes on only with a path the user chose in one of the main process's dialogs (electron/path-grants.ts).
+ *
+ * The page gets the LabApi and nothing else: no desktop-only channel (the app never called one), so nothing the page
+ * sends can reach the file manager or a dialog except through a lab call's path check.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { LAB_METHODS, type LabErrorShape, type LabEventName, type LabMethod } from '../engine/api.js';
 import { type SenderEvent, senderProblem } from './app-origin.js';
-import { DESKTOP_CHOOSE_FOLDER, DESKTOP_REVEAL_PATH, LAB_CALL, LAB_EVENT, type LabReply } from './ipc-contract.js';
+import { LAB_CALL, LAB_EVENT, type LabReply } from './ipc-contract.js';
+import { labCallPaths, PathGrants, pathProblem, type PathRequest } from './path-grants.js';
 
 /** The part of Electron's `ipcMain` used here. */
 export interface IpcMainLike {
@@ -21,10 +24,11 @@ export interface LabCaller {
 }
 
 export interface DesktopActions {
-  /** Show a path in the file manager (Electron's `shell.showItemInFolder`). */
-  revealPath(file: string): void;
-  /** Ask for a folder; null when cancelled. */
-  chooseFolder(title: string | undefined): Promise<string | null>;
+  /**
+   * Ask the user, in a main-process dialog, to confirm a path a lab call names (or to choose another); resolves to
+   * the path chosen, or null when they cancel.
+   */
+  confirmPath(request: PathRequest): Promise<string | null>;
 }
 
 export interface MainIpcOptions {
@@ -33,17 +37,24 @@ export interface MainIpcOptions {
   desktop: DesktopActions;
   /** The id of the app window's webContents, or null while there is none. */
   appWebContentsId(): number | null;
+  /** The paths granted so far (default: a new, empty set). */
+  grants?: PathGrants;
+  platform?: NodeJS.Platform;
   log?: (line: string) => void;
 }
 
 const METHODS = new Set<string>(LAB_METHODS);
-const MAX_PATH_LENGTH = 4096;
 
-const failure = (code: LabErrorShape['code'], message: string): LabReply => ({ ok: false, error: { code, message } });
+const failure = (code: LabErrorShape['code'], message: string, field?: string): LabReply => ({
+  ok: false,
+  error: { code, message, ...(field === undefined ? {} : { detail: { field } }) },
+});
 
 /** Register the handlers; returns the function that removes them. */
 export function registerMainIpc(options: MainIpcOptions): () => void {
   const { ipcMain, lab, desktop } = options;
+  const platform = options.platform ?? process.platform;
+  const grants = options.grants ?? new PathGrants(platform);
   const log = options.log ?? ((line: string) => console.error(line));
 
   /** Wrap a handler with the sender check. */
@@ -58,41 +69,45 @@ export function registerMainIpc(options: MainIpcOptions): () => void {
       return handler(...args);
     };
 
+  /** Check (and, where the user chose another, replace) every path in the argument; a failure, or null. */
+  const checkPaths = async (method: LabMethod, argument: unknown): Promise<LabReply | null> => {
+    for (const slot of labCallPaths(method, argument)) {
+      const problem = pathProblem(slot.value, platform);
+      if (problem !== null) return failure('invalid-request', `${method}: ${slot.field} ${problem}`, slot.field);
+      const requested = slot.value as string;
+      if (grants.allows(slot.use, requested)) continue;
+      const replaces = method === 'exportModel' && (argument as { force?: unknown }).force === true;
+      const chosen = await desktop.confirmPath({ method, field: slot.field, use: slot.use, path: requested, replaces });
+      if (chosen === null) {
+        log(`mtlab: ${method}: ${slot.field} ${requested} was not confirmed in a dialog; the call is refused`);
+        return failure(
+          'invalid-request',
+          `${method}: ${slot.field} ${requested} was not confirmed: the desktop app uses a file or folder only ` +
+            'when you choose it in one of its dialogs',
+          slot.field,
+        );
+      }
+      const chosenProblem = pathProblem(chosen, platform);
+      if (chosenProblem !== null)
+        return failure('invalid-request', `${method}: the chosen ${slot.field} ${chosenProblem}`, slot.field);
+      grants.grant(slot.use, chosen);
+      slot.set(chosen);
+    }
+    return null;
+  };
+
   ipcMain.handle(
     LAB_CALL,
-    guarded(LAB_CALL, (method, argument) => {
+    guarded(LAB_CALL, async (method, argument) => {
       if (typeof method !== 'string' || !METHODS.has(method)) {
         return failure('invalid-request', `the lab has no method "${String(method)}"`);
       }
-      return lab.call(method as LabMethod, argument);
+      const refused = await checkPaths(method as LabMethod, argument);
+      return refused ?? lab.call(method as LabMethod, argument);
     }),
   );
 
-  ipcMain.handle(
-    DESKTOP_REVEAL_PATH,
-    guarded(DESKTOP_REVEAL_PATH, (file) => {
-      if (typeof file !== 'string' || file.length === 0 || file.length > MAX_PATH_LENGTH || file.includes('\0')) {
-        return failure('invalid-request', 'revealPath needs a path');
-      }
-      if (!path.isAbsolute(file)) return failure('invalid-request', `${file} is not an absolute path`);
-      if (!existsSync(file)) return failure('not-found', `${file} does not exist`);
-      desktop.revealPath(path.normalize(file));
-      return { ok: true, value: undefined };
-    }),
-  );
-
-  ipcMain.handle(
-    DESKTOP_CHOOSE_FOLDER,
-    guarded(DESKTOP_CHOOSE_FOLDER, async (options) => {
-      const title = (options as { title?: unknown } | null | undefined)?.title;
-      const chosen = await desktop.chooseFolder(typeof title === 'string' ? title.slice(0, 200) : undefined);
-      return { ok: true, value: chosen };
-    }),
-  );
-
-  return () => {
-    for (const channel of [LAB_CALL, DESKTOP_REVEAL_PATH, DESKTOP_CHOOSE_FOLDER]) ipcMain.removeHandler(channel);
-  };
+  return () => ipcMain.removeHandler(LAB_CALL);
 }
 
 /** The part of a webContents that events are sent to. */

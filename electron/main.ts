@@ -1,6 +1,7 @@
 /**
  * The desktop app's main process: one window showing the renderer from `app://mtlab/`, the engine in a utility
- * process (electron/engine-host.ts), and the IPC between them (electron/main-ipc.ts). This process never opens the
+ * process (electron/engine-host.ts), its training runs in utility processes of their own
+ * (electron/training-worker.ts), and the IPC between them (electron/main-ipc.ts, electron/ipc-contract.ts). This process never opens the
  * store and never trains; it relays. What can be tested without Electron lives in the modules imported here.
  */
 import { existsSync } from 'node:fs';
@@ -24,10 +25,12 @@ import type { LabErrorShape, LabInfo, RunSummary } from '../engine/api.js';
 import { aboutDetail, type AboutFacts } from './about.js';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl } from './app-origin.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
-import { EngineHostClient, utilityHostLauncher } from './engine-host-client.js';
+import { EngineHostClient, utilityHostLauncher, utilityWorkerLauncher } from './engine-host-client.js';
+import { externalLinkOpener } from './external-links.js';
 import { registerMainIpc, sendLabEvent } from './main-ipc.js';
 import { menuTemplate } from './menu.js';
 import { findElectronSqlite } from './native-sqlite.js';
+import { pathDialog, type PathRequest } from './path-grants.js';
 import { desktopStorePath, STORE_FILE_NAME } from './store-path.js';
 import { appWebPreferences } from './window-options.js';
 
@@ -53,6 +56,8 @@ const hostEnv: Record<string, string | undefined> = {
 
 const engine = new EngineHostClient({
   launch: utilityHostLauncher(utilityProcess, path.join(here, 'engine-host.js'), hostEnv),
+  // Each training run in a utility process of its own (the RunAsNode fuse is off: nothing runs Electron as Node).
+  launchWorker: utilityWorkerLauncher(utilityProcess, path.join(here, 'training-worker.js'), hostEnv),
   onUnexpectedExit: (code, storePath) => void recoverEngine(code, storePath),
 });
 engine.onEvent((event, payload) => sendLabEvent(appWindow?.webContents ?? null, event, payload));
@@ -152,9 +157,15 @@ async function switchStore(storePath: string): Promise<void> {
   appWindow?.webContents.reload();
 }
 
+/** Where the store dialogs start: beside the current store (since Electron 43 a dialog without one opens Downloads). */
+function storeFolder(): string {
+  return path.dirname(path.resolve(engine.storePath ?? STORE_FILE_NAME));
+}
+
 async function openStore(): Promise<void> {
   const options: Electron.OpenDialogOptions = {
     title: 'Open an experiment store',
+    defaultPath: storeFolder(),
     properties: ['openFile'],
     filters: [
       { name: 'Experiment stores', extensions: ['db', 'sqlite', 'sqlite3'] },
@@ -170,7 +181,7 @@ async function openStore(): Promise<void> {
 async function newStore(): Promise<void> {
   const options: Electron.SaveDialogOptions = {
     title: 'Create an experiment store',
-    defaultPath: STORE_FILE_NAME,
+    defaultPath: path.join(storeFolder(), STORE_FILE_NAME),
     buttonLabel: 'Create',
     filters: [{ name: 'Experiment stores', extensions: ['db'] }],
   };
@@ -236,23 +247,49 @@ async function recoverEngine(code: number, storePath: string): Promise<void> {
   announceStoreChanged();
 }
 
+/** Web links go to the browser: the app's own at once, others once the user says yes (electron/external-links.ts). */
+const openOutside = externalLinkOpener({
+  open: (url) => shell.openExternal(url),
+  ask: async (url) =>
+    (await messageBox({
+      type: 'question',
+      message: 'Open this link in your browser?',
+      detail: url,
+      buttons: ['Open in Browser', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+    })) === 0,
+});
+
 /** No navigation away from the app, no new windows, no webviews; web links open in the browser. */
 function lockDown(contents: WebContents): void {
-  const openOutside = (url: string): void => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
-  };
   contents.on('will-navigate', (event, url) => {
     event.preventDefault();
-    openOutside(url);
+    void openOutside(url);
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    openOutside(url);
+    void openOutside(url);
     return { action: 'deny' };
   });
+}
+
+/** Ask the user to confirm (or choose) a path a lab call names; the path chosen, or null (electron/path-grants.ts). */
+async function confirmPath(request: PathRequest): Promise<string | null> {
+  const ask = pathDialog(request, existsSync(request.path));
+  if (ask.kind === 'save') {
+    const result =
+      appWindow === null
+        ? await dialog.showSaveDialog(ask.options)
+        : await dialog.showSaveDialog(appWindow, ask.options);
+    return result.canceled || result.filePath === undefined || result.filePath === '' ? null : result.filePath;
+  }
+  const result =
+    appWindow === null ? await dialog.showOpenDialog(ask.options) : await dialog.showOpenDialog(appWindow, ask.options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 function createWindow(): BrowserWindow {
@@ -323,18 +360,7 @@ app
       ipcMain,
       lab: engine,
       appWebContentsId: () => (appWindow === null || appWindow.isDestroyed() ? null : appWindow.webContents.id),
-      desktop: {
-        revealPath: (file) => shell.showItemInFolder(file),
-        chooseFolder: async (title) => {
-          const options: Electron.OpenDialogOptions = {
-            title: title ?? 'Choose a folder',
-            properties: ['openDirectory', 'createDirectory'],
-          };
-          const result =
-            appWindow === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(appWindow, options);
-          return result.canceled ? null : (result.filePaths[0] ?? null);
-        },
-      },
+      desktop: { confirmPath },
     });
 
     Menu.setApplicationMenu(

@@ -8,14 +8,7 @@
  * methods, which can send nothing but calls of the contract.
  */
 import { LAB_METHODS, type LabErrorShape } from '../engine/api.js';
-import {
-  DESKTOP_CHOOSE_FOLDER,
-  DESKTOP_REVEAL_PATH,
-  LAB_CALL,
-  LAB_EVENT,
-  type DesktopApi,
-  type LabReply,
-} from './ipc-contract.js';
+import { LAB_CALL, LAB_EVENT, type LabReply } from './ipc-contract.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -120,29 +113,8 @@ export function installLabClient(bridge: LabBridge, methods: readonly string[]):
   });
 }
 
-function unwrap<T>(reply: unknown, what: string): T {
-  if (isReply(reply)) {
-    if (reply.ok) return reply.value as T;
-    throw new Error(reply.error.message);
-  }
-  throw new Error(`${what}: the main process answered something unexpected`);
-}
-
-/** `window.desktop`: the few things only the desktop app can do (errors cross as their message). */
-export function createDesktopApi(ipcRenderer: IpcRendererLike): DesktopApi {
-  return {
-    async revealPath(path) {
-      unwrap<void>(await ipcRenderer.invoke(DESKTOP_REVEAL_PATH, path), 'revealPath');
-    },
-    async chooseFolder(options) {
-      const title = typeof options?.title === 'string' ? options.title : undefined;
-      return unwrap<string | null>(await ipcRenderer.invoke(DESKTOP_CHOOSE_FOLDER, { title }), 'chooseFolder');
-    },
-  };
-}
-
 export function installPreload(electron: { contextBridge: ContextBridgeLike; ipcRenderer: IpcRendererLike }): void {
   const { contextBridge, ipcRenderer } = electron;
+  // The page gets `window.lab` and nothing else (no desktop-only methods: the app never called them).
   contextBridge.executeInMainWorld({ func: installLabClient, args: [createLabBridge(ipcRenderer), [...LAB_METHODS]] });
-  contextBridge.exposeInMainWorld('desktop', createDesktopApi(ipcRenderer));
 }

@@ -4,8 +4,8 @@
  * A checkout's node_modules/better-sqlite3 is built for Node (the CLI and the tests use it), and a native module built
  * for Node does not load in Electron. `npm start` builds better-sqlite3 for Electron once, into .cache/
  * (build/electron-native.mjs), and the main process names that file in `MTLAB_ELECTRON_SQLITE`. This module, imported
- * first by the engine host, makes the host load that file instead, and puts itself into `NODE_OPTIONS` so that the
- * training workers the lab forks (Electron run as Node) do the same. A packaged app has its node_modules rebuilt for
+ * first by the engine host and by each training worker (electron/training-worker.ts), makes that process load that
+ * file instead; it also puts itself into `NODE_OPTIONS`, for any Node process started from there. A packaged app has its node_modules rebuilt for
  * Electron by electron-builder and does not set the variable.
  */
 import path from 'node:path';

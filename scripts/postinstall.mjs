@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Fetch the Electron binary where it can be fetched, and carry on without it where it cannot.
 //
-// Electron's own install script is switched off in package.json ("allowScripts": { "electron": false }) because it
-// fails the whole `npm ci` on a machine that reaches the npm registry but not Electron's download host. Here we run
-// that same script ourselves: with internet, the desktop app is installed as usual; without, one line says so and
-// `npm start` opens the lab in the browser instead. (npm older than 11 ignores allowScripts and runs Electron's
-// script itself; Electron is an optional dependency, so a failed download there removes it instead of failing.)
+// Electron's package (42 and later) no longer downloads its binary when installed: `require('electron')` would,
+// failing there on a machine that reaches the npm registry but not Electron's download host. Here we run its
+// install.js ourselves: with internet, the desktop app is installed as usual; without, one line says so and
+// `npm start` opens the lab in the browser instead. ("allowScripts": { "electron": false } in package.json keeps an
+// older Electron's install script from failing `npm ci` the same way.)
+//
+// The Electron version is pinned exactly (package.json devDependencies, build/electron-builder.yml electronVersion):
+// native modules are rebuilt for its ABI. Electron fixes security bugs only in its latest three majors, so the pin
+// moves to the current major as it comes out (45.6.1 since December 2026, from 40.8.5).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

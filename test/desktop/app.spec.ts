@@ -4,18 +4,17 @@
  * a display; xvfb-run provides one); without them the tests report themselves skipped with the reason.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, type ElectronApplication, expect, type Page, test } from '@playwright/test';
 import type { LabClient, LabEventName, RunConfig, RunSummary } from '../../engine/api.js';
-import type { DesktopApi } from '../../electron/ipc-contract.js';
 
 // What the page-side functions below use of the browser (this file is type-checked without the DOM library).
 declare const window: {
   lab?: LabClient;
-  desktop?: DesktopApi;
+  desktop?: unknown;
   heard?: { event: LabEventName; payload: unknown }[];
   location: { href: string; hash: string };
   open(url: string): unknown;
@@ -82,13 +81,14 @@ test.describe('desktop app', () => {
     expect(page.url()).toMatch(/^app:\/\/mtlab\/index\.html/);
     const globals = await page.evaluate(() => ({
       lab: window.lab === undefined ? [] : Object.keys(window.lab).sort(),
-      desktop: window.desktop === undefined ? [] : Object.keys(window.desktop).sort(),
+      desktop: typeof window.desktop,
       require: typeof (window as unknown as { require?: unknown }).require,
       process: typeof (window as unknown as { process?: unknown }).process,
     }));
     expect(globals.lab).toContain('createRun');
     expect(globals.lab).toContain('subscribe');
-    expect(globals.desktop).toEqual(['chooseFolder', 'revealPath']);
+    // Only the LabApi: the desktop-only methods the app never called are gone.
+    expect(globals.desktop).toBe('undefined');
     expect(globals.require).toBe('undefined');
     expect(globals.process).toBe('undefined');
 
@@ -122,6 +122,57 @@ test.describe('desktop app', () => {
     });
     await page.waitForTimeout(500);
     expect(page.url()).toMatch(/^app:\/\/mtlab\//);
+    expect(app.windows()).toHaveLength(1);
+  });
+
+  test('uses a file path in a lab call only once the user chose it in one of its dialogs', async () => {
+    const corpus = path.join(dir, 'pairs.tsv');
+    writeFileSync(corpus, 'hello\tbonjour\nthank you\tmerci\ngood night\tbonne nuit\n'.repeat(20));
+    const answer = (filePath: string | null) =>
+      app.evaluate(({ dialog }, chosen) => {
+        const asked = globalThis as unknown as { asked?: string[] };
+        asked.asked ??= [];
+        dialog.showOpenDialog = (async (...args: unknown[]) => {
+          asked.asked!.push((args.at(-1) as { defaultPath?: string }).defaultPath ?? '');
+          return { canceled: chosen === null, filePaths: chosen === null ? [] : [chosen] };
+        }) as typeof dialog.showOpenDialog;
+      }, filePath);
+    const importing = (file: string) =>
+      page.evaluate(
+        (source) =>
+          window.lab!.importDataset({ name: 'pairs', format: 'tsv', source: { path: source } }).then(
+            (result) => result.dataset.name,
+            (error: Error) => `refused: ${error.message}`,
+          ),
+        file,
+      );
+    await answer(null);
+    expect(await importing('/etc/passwd')).toMatch(
+      /^refused: importDataset: source\.path \/etc\/passwd was not confirmed/,
+    );
+    await answer(corpus);
+    expect(await importing('/etc/passwd')).toBe('pairs');
+    const asked = await app.evaluate(() => (globalThis as unknown as { asked?: string[] }).asked ?? []);
+    expect(asked).toEqual(['/etc/passwd', '/etc/passwd']);
+  });
+
+  test('opens a web link only after asking, and never in its own window', async () => {
+    await app.evaluate(({ dialog, shell }) => {
+      const record = globalThis as unknown as { opened?: string[]; questions?: string[] };
+      record.opened = [];
+      record.questions = [];
+      shell.openExternal = (async (url: string) => void record.opened!.push(url)) as typeof shell.openExternal;
+      dialog.showMessageBox = (async (...args: unknown[]) => {
+        record.questions!.push((args.at(-1) as { detail?: string }).detail ?? '');
+        return { response: 1, checkboxChecked: false };
+      }) as typeof dialog.showMessageBox;
+    });
+    await page.evaluate(() => window.open('https://example.com/phish'));
+    await page.evaluate(() => window.open('file:///etc/passwd'));
+    await expect
+      .poll(() => app.evaluate(() => (globalThis as unknown as { questions?: string[] }).questions ?? []))
+      .toEqual(['https://example.com/phish']);
+    expect(await app.evaluate(() => (globalThis as unknown as { opened?: string[] }).opened ?? [])).toEqual([]);
     expect(app.windows()).toHaveLength(1);
   });
 
@@ -204,7 +255,12 @@ test.describe('desktop app', () => {
       .toContain('TensorFlow.js');
     const detail = await app.evaluate(() => (globalThis as unknown as { aboutDetail?: string }).aboutDetail ?? '');
     expect(detail).toMatch(/mtlab \d+\.\d+\.\d+/);
-    expect(detail).toMatch(/Electron 40\./);
+    const pinned = (
+      JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        devDependencies: { electron: string };
+      }
+    ).devDependencies.electron;
+    expect(detail).toContain(`Electron ${pinned}`);
     expect(detail).toMatch(/Node\.js \d+/);
     expect(detail).toMatch(/Compute backend: /);
   });

@@ -4,17 +4,18 @@
  * errors come back the same way.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LAB_METHODS } from '../../engine/api.js';
 import { LabError } from '../../engine/errors.js';
 import { EngineHostClient, utilityHostLauncher } from '../../electron/engine-host-client.js';
-import { DESKTOP_REVEAL_PATH, LAB_CALL } from '../../electron/ipc-contract.js';
+import { LAB_CALL } from '../../electron/ipc-contract.js';
 import { serveLab } from '../../electron/lab-host.js';
 import { registerMainIpc, sendLabEvent } from '../../electron/main-ipc.js';
+import type { PathRequest } from '../../electron/path-grants.js';
 import { createLabBridge, installPreload } from '../../electron/preload-bridge.js';
-import { repoRoot, tempDir } from '../helpers/paths.js';
+import { repoRoot } from '../helpers/paths.js';
 import {
   FakeIpc,
   fakeContextBridge,
@@ -27,7 +28,10 @@ import {
 
 const STORE = '/tmp/mtlab-bridge-test.db';
 
-async function desktopApp() {
+/** What the user answers to the next path dialogs: a path chosen, or null (cancel); by default, what was asked. */
+type Answer = string | null | ((request: PathRequest) => string | null);
+
+async function desktopApp(options: { platform?: NodeJS.Platform } = {}) {
   const ipc = new FakeIpc();
   const { contextBridge, world, uncaught } = fakeContextBridge();
   const lab = new RecordingLab();
@@ -43,19 +47,27 @@ async function desktopApp() {
     }),
   });
   engine.onEvent((event, payload) => sendLabEvent(ipc.webContents, event, payload));
-  const revealed: string[] = [];
+  const asked: PathRequest[] = [];
+  const answers: Answer[] = [];
   const logs: string[] = [];
   registerMainIpc({
     ipcMain: ipc.ipcMain,
     lab: engine,
     appWebContentsId: () => ipc.appWebContentsId,
-    desktop: { revealPath: (file) => revealed.push(file), chooseFolder: async (title) => `/chosen/${title}` },
+    desktop: {
+      confirmPath: async (request) => {
+        asked.push(request);
+        const answer = answers.length > 0 ? answers.shift()! : request.path;
+        return typeof answer === 'function' ? answer(request) : answer;
+      },
+    },
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
     log: (line) => logs.push(line),
   });
   installPreload({ contextBridge, ipcRenderer: ipc.ipcRenderer });
   await engine.start(STORE);
   const page = world as Required<PageWorld>;
-  return { ipc, page, lab, engine, forks, revealed, logs, hostLogs, uncaught };
+  return { ipc, page, lab, engine, forks, asked, answers, logs, hostLogs, uncaught };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; detail?: unknown }> {
@@ -68,12 +80,14 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 }
 
 describe('desktop bridge: preload → main → engine host', () => {
-  it('exposes exactly the contract as window.lab, read-only', async () => {
-    const { page } = await desktopApp();
+  it('exposes exactly the contract as window.lab, read-only, and nothing else', async () => {
+    const { page, ipc } = await desktopApp();
     assert.deepEqual(Object.keys(page.lab).sort(), [...LAB_METHODS, 'subscribe'].sort());
     assert.ok(Object.isFrozen(page.lab));
     assert.equal(Object.getOwnPropertyDescriptor(page, 'lab')?.writable, false);
-    assert.deepEqual(Object.keys(page.desktop).sort(), ['chooseFolder', 'revealPath']);
+    // The app never called a desktop-only method (reveal a path, choose a folder): there are none to misuse.
+    assert.equal(page.desktop, undefined);
+    assert.deepEqual(ipc.channels, [LAB_CALL]);
   });
 
   it('starts the engine host in a utility process on the store', async () => {
@@ -89,7 +103,7 @@ describe('desktop bridge: preload → main → engine host', () => {
   });
 
   it('wires every method of the contract through to the lab, with its argument', async () => {
-    const { page, lab } = await desktopApp();
+    const { page, lab, asked } = await desktopApp();
     for (const method of LAB_METHODS) {
       const argument = SAMPLE_REQUESTS[method];
       const answer = await page.lab[method]!(argument);
@@ -100,6 +114,11 @@ describe('desktop bridge: preload → main → engine host', () => {
       [...LAB_METHODS],
     );
     for (const call of lab.calls) assert.deepEqual(call.argument, SAMPLE_REQUESTS[call.method], call.method);
+    // The one path among the samples (the export folder) was confirmed by the user first.
+    assert.deepEqual(
+      asked.map((r) => `${r.method} ${r.field}`),
+      ['exportModel outDir'],
+    );
   });
 
   it('brings lab events to every subscriber in the page until it unsubscribes', async () => {
@@ -173,13 +192,14 @@ describe('desktop bridge: preload → main → engine host', () => {
     ['a frame that is gone', { webContentsId: 7, url: 'app://mtlab/index.html', frameGone: true }],
   ] as const) {
     it(`refuses calls from ${label}`, async () => {
-      const { ipc, page, lab, logs, revealed } = await desktopApp();
+      const { ipc, page, lab, logs, asked } = await desktopApp();
       ipc.sender = sender;
       const error = await rejection(page.lab.listRuns!({}));
       assert.match(error.message, /^refused: /);
-      await assert.rejects(page.desktop.revealPath(repoRoot), /^Error: refused: /);
+      const withPath = await rejection(page.lab.importDataset!(corpusAt(repoRoot)));
+      assert.match(withPath.message, /^refused: /);
       assert.equal(lab.calls.length, 0);
-      assert.equal(revealed.length, 0);
+      assert.equal(asked.length, 0, 'no dialog for a refused sender');
       assert.equal(logs.length, 2);
       assert.match(logs[0]!, /refused a mtlab:lab-call message/);
     });
@@ -199,19 +219,6 @@ describe('desktop bridge: preload → main → engine host', () => {
       error: { code: 'invalid-request', message: 'the lab has no method "__proto__"' },
     });
     assert.equal(lab.calls.length, 0);
-  });
-
-  it('reveals an existing absolute path, and only that', async () => {
-    const { page, revealed } = await desktopApp();
-    const file = path.join(tempDir(), 'model.json');
-    writeFileSync(file, '{}');
-    await page.desktop.revealPath(file);
-    assert.deepEqual(revealed, [file]);
-    await assert.rejects(page.desktop.revealPath(path.join(tempDir(), 'gone.json')), /does not exist/);
-    await assert.rejects(page.desktop.revealPath('relative/model.json'), /not an absolute path/);
-    await assert.rejects(page.desktop.revealPath(42 as unknown as string), /needs a path/);
-    assert.equal(revealed.length, 1);
-    assert.equal(await page.desktop.chooseFolder({ title: 'Export to' }), '/chosen/Export to');
   });
 
   it('answers pending calls with an error when the engine process dies, instead of hanging', async () => {
@@ -253,6 +260,126 @@ describe('desktop bridge: preload → main → engine host', () => {
     });
     assert.equal(await page.lab.info!(), 'pong');
     assert.deepEqual(calls, [['info', undefined]]);
-    assert.ok(!ipc.hasHandler(DESKTOP_REVEAL_PATH));
+    assert.deepEqual(ipc.channels, [LAB_CALL]);
+  });
+});
+
+const corpusAt = (file: string) => ({ name: 'pairs', format: 'tsv', source: { path: file } });
+
+describe('desktop bridge: file paths in lab calls', () => {
+  it('refuses a path the user did not choose in a dialog, and the lab never sees it', async () => {
+    const { page, lab, asked, answers, logs } = await desktopApp();
+    answers.push(null);
+    const error = await rejection(page.lab.importDataset!(corpusAt('/etc/passwd')));
+    assert.equal(error.code, 'invalid-request');
+    assert.equal(
+      error.message,
+      'importDataset: source.path /etc/passwd was not confirmed: the desktop app uses a file or folder only when ' +
+        'you choose it in one of its dialogs',
+    );
+    assert.deepEqual(error.detail, { field: 'source.path' });
+    assert.deepEqual(asked, [
+      { method: 'importDataset', field: 'source.path', use: 'read-file', path: '/etc/passwd', replaces: false },
+    ]);
+    assert.equal(lab.calls.length, 0);
+    assert.match(logs[0]!, /not confirmed in a dialog/);
+  });
+
+  it('uses the file the user chose instead, and does not ask again for it in this session', async () => {
+    const { page, lab, asked, answers } = await desktopApp();
+    answers.push('/data/corpora/fra.txt');
+    await page.lab.importDataset!({ ...corpusAt('/home/ada/.ssh/id_ed25519'), format: 'tatoeba' });
+    assert.deepEqual(lab.calls[0]!.argument, { ...corpusAt('/data/corpora/fra.txt'), format: 'tatoeba' });
+    await page.lab.importDataset!(corpusAt('/data/corpora/fra.txt'));
+    await page.lab.importDataset!(corpusAt('/data/corpora/../corpora/fra.txt'));
+    assert.equal(asked.length, 1, 'a granted path is used without asking again');
+    assert.equal(lab.calls.length, 3);
+
+    // A file granted for reading is no folder to write a model into, nor a bundle to load.
+    answers.push(null, null);
+    await rejection(page.lab.exportModel!({ runId: 1, outDir: '/data/corpora/fra.txt' }));
+    await rejection(page.lab.translate!({ bundlePath: '/data/corpora/fra.txt', texts: ['hi'] }));
+    assert.deepEqual(
+      asked.slice(1).map((r) => r.use),
+      ['write-folder', 'read-folder'],
+    );
+    assert.equal(lab.calls.length, 3);
+  });
+
+  it('checks both files of a parallel corpus', async () => {
+    const { page, lab, asked, answers } = await desktopApp();
+    answers.push('/data/train.en', null);
+    const error = await rejection(
+      page.lab.importDataset!({
+        name: 'pairs',
+        format: 'parallel',
+        source: { path: '/data/train.en' },
+        target: { path: '/etc/shadow' },
+      }),
+    );
+    assert.match(error.message, /^importDataset: target\.path \/etc\/shadow was not confirmed/);
+    assert.deepEqual(
+      asked.map((r) => r.field),
+      ['source.path', 'target.path'],
+    );
+    assert.equal(lab.calls.length, 0);
+  });
+
+  it('asks before an export replaces files, and before a bundle is read', async () => {
+    const { page, lab, asked, answers } = await desktopApp();
+    answers.push(null);
+    await rejection(page.lab.exportModel!({ runId: 1, outDir: '/home/ada/.config/autostart', force: true }));
+    assert.deepEqual(asked[0], {
+      method: 'exportModel',
+      field: 'outDir',
+      use: 'write-folder',
+      path: '/home/ada/.config/autostart',
+      replaces: true,
+    });
+    await page.lab.exportModel!({ runId: 1, outDir: '/exports/gru', force: true });
+    await page.lab.translate!({ bundlePath: '/exports/gru', texts: ['hi'] });
+    assert.deepEqual(
+      asked.map((r) => `${r.use} ${r.path}`),
+      ['write-folder /home/ada/.config/autostart', 'write-folder /exports/gru', 'read-folder /exports/gru'],
+    );
+    // A translation with a run's checkpoint names no path and asks nothing.
+    await page.lab.translate!({ runId: 1, texts: ['hi'] });
+    assert.equal(asked.length, 3);
+    assert.deepEqual(
+      lab.calls.map((c) => c.method),
+      ['exportModel', 'translate', 'translate'],
+    );
+  });
+
+  it('refuses relative paths, and values that are not paths, without a dialog', async () => {
+    const { page, lab, asked } = await desktopApp();
+    const relative = await rejection(page.lab.importDataset!(corpusAt('../../etc/passwd')));
+    assert.equal(relative.message, 'importDataset: source.path ../../etc/passwd is not an absolute path');
+    const notAPath = await rejection(page.lab.exportModel!({ runId: 1, outDir: { toString: '/x' } }));
+    assert.equal(notAPath.message, 'exportModel: outDir needs a path');
+    assert.equal(asked.length, 0);
+    assert.equal(lab.calls.length, 0);
+  });
+
+  it('refuses UNC paths on Windows before any dialog could open them', async () => {
+    const { page, lab, asked, answers } = await desktopApp({ platform: 'win32' });
+    for (const unc of [
+      '\\\\attacker.example\\share\\corpus.tsv',
+      '//attacker.example/share/corpus.tsv',
+      '\\\\?\\UNC\\host\\share\\a.tsv',
+    ]) {
+      const error = await rejection(page.lab.importDataset!(corpusAt(unc)));
+      assert.equal(error.code, 'invalid-request');
+      assert.ok(error.message.startsWith(`importDataset: source.path ${unc} is a network (UNC) path`), error.message);
+    }
+    assert.equal(asked.length, 0);
+    // Nor is one used when a dialog returns it.
+    answers.push('\\\\fileserver\\exports\\gru');
+    const chosen = await rejection(page.lab.exportModel!({ runId: 1, outDir: 'C:\\Users\\ada\\gru' }));
+    assert.match(chosen.message, /^exportModel: the chosen outDir .* is a network \(UNC\) path/);
+    assert.equal(lab.calls.length, 0);
+    // A local drive path is asked about and used.
+    await page.lab.exportModel!({ runId: 1, outDir: 'C:\\Users\\ada\\gru' });
+    assert.deepEqual(lab.calls[0]!.argument, { runId: 1, outDir: 'C:\\Users\\ada\\gru' });
   });
 });

@@ -5,7 +5,49 @@ import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { repoRoot, tempDir } from '../helpers/paths.js';
+
+interface BuilderConfig {
+  electronVersion?: string;
+  asar?: boolean;
+  electronFuses?: Record<string, boolean>;
+}
+
+const builderConfig = (): BuilderConfig =>
+  parse(readFileSync(path.join(repoRoot, 'build', 'electron-builder.yml'), 'utf8')) as BuilderConfig;
+
+describe('packaged app', () => {
+  it('cannot be run as Node, loads only its own archive, and checks that archive', () => {
+    const config = builderConfig();
+    assert.equal(config.asar, true);
+    assert.deepEqual(config.electronFuses, {
+      // Training workers are utility processes (electron/training-worker.ts): nothing needs ELECTRON_RUN_AS_NODE.
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('is built for the Electron that npm installs', () => {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    const pinned = manifest.devDependencies.electron!;
+    assert.match(pinned, /^\d+\.\d+\.\d+$/, 'an exact version: native modules are rebuilt for its ABI');
+    assert.equal(builderConfig().electronVersion, pinned);
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
+    assert.equal(lock.packages['node_modules/electron']?.version, pinned);
+    // Electron fixes security bugs in its latest three majors only; 45 is the current one as this is written.
+    assert.ok(Number(pinned.split('.')[0]) >= 45, `Electron ${pinned} no longer gets security fixes`);
+  });
+});
 
 function electronInstalled(): boolean {
   try {

@@ -13,6 +13,7 @@ import { Lab } from '../../engine/lab.js';
 import type { HostMessage, HostRequest, LabReply } from '../../electron/ipc-contract.js';
 import { type HostPort, serveLab } from '../../electron/lab-host.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
+import { tinyConfig } from '../helpers/training.js';
 
 /** A port whose replies the test awaits by id. */
 function testPort() {
@@ -114,6 +115,53 @@ describe('engine host: the built entry as a process', () => {
     child.send({ type: 'close' } satisfies HostRequest);
     assert.equal(await exited, 0);
   });
+
+  it(
+    'asks the main process for training workers instead of forking Electron as Node',
+    { timeout: 30_000 },
+    async () => {
+      const storePath = path.join(tempDir(), 'experiments.db');
+      const { child, next } = startHost(storePath);
+      const exited = exitCode(child);
+      assert.deepEqual(await next(), { type: 'ready', storePath });
+      const call = (id: number, method: string, argument: unknown): void => {
+        child.send({ type: 'call', id, method, argument } as HostRequest);
+      };
+      /** The next message that `match` accepts (the ones before it are events and replies this test ignores). */
+      const until = async (match: (m: HostMessage) => boolean): Promise<HostMessage> => {
+        for (;;) {
+          const message = await next();
+          if (match(message)) return message;
+        }
+      };
+      call(1, 'generateDataset', { generator: 'reverse', name: 'rev', pairs: 60, seed: 1 });
+      await until((m) => m.type === 'reply' && m.id === 1);
+      call(2, 'createRun', { config: tinyConfig('rev'), start: true });
+      assert.deepEqual(await until((m) => m.type.startsWith('worker-')), { type: 'worker-spawn', worker: 1 });
+      // The start message goes to that worker through the main process.
+      const start = await until((m) => m.type.startsWith('worker-'));
+      assert.equal(start.type, 'worker-send');
+      assert.deepEqual((start as Extract<HostMessage, { type: 'worker-send' }>).message, {
+        type: 'start',
+        storePath,
+        runId: 1,
+        threads: (start as { message: { threads: number } }).message.threads,
+      });
+      // Where the main process cannot start it, the run fails saying why, and the host still closes cleanly.
+      child.send({ type: 'worker-stderr', worker: 1, chunk: 'no training here' } satisfies HostRequest);
+      child.send({ type: 'worker-exit', worker: 1, code: 1, killed: false } satisfies HostRequest);
+      const status = await until(
+        (m) => m.type === 'event' && m.event === 'run:status' && (m.payload as { status: string }).status !== 'running',
+      );
+      assert.deepEqual((status as Extract<HostMessage, { type: 'event' }>).payload, {
+        runId: 1,
+        status: 'failed',
+        error: 'the training process exited with code 1: no training here',
+      });
+      child.send({ type: 'close' } satisfies HostRequest);
+      assert.equal(await exited, 0);
+    },
+  );
 
   it('reports a store it cannot open as fatal, answers calls with that error, and exits when closed', async () => {
     const storePath = path.join(tempDir(), 'notes.db');

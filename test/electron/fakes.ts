@@ -84,14 +84,19 @@ export class FakeIpc {
   hasHandler(channel: string): boolean {
     return this.handlers.has(channel);
   }
+
+  /** Every channel the main process handles. */
+  get channels(): string[] {
+    return [...this.handlers.keys()];
+  }
 }
 
-/** The page's world: a V8 context of its own, where `window.lab` and `window.desktop` appear. */
+/** The page's world: a V8 context of its own, where `window.lab` appears (and, before, `window.desktop` did). */
 export interface PageWorld {
   lab?: Record<string, (argument?: unknown) => Promise<unknown>> & {
     subscribe(listener: (event: string, payload: unknown) => void): () => void;
   };
-  desktop?: { revealPath(path: string): Promise<void>; chooseFolder(options?: { title?: string }): Promise<unknown> };
+  desktop?: unknown;
 }
 
 export function fakeContextBridge(): { contextBridge: ContextBridgeLike; world: PageWorld; uncaught: unknown[] } {

@@ -159,13 +159,13 @@ describe('About box', () => {
       { name: 'cpu', available: true, detail: '' },
     ],
   };
-  const versions = { electron: '40.8.5', node: '22.20.0', chrome: '144.0.0.0' };
+  const versions = { electron: '45.6.1', node: '22.20.0', chrome: '144.0.0.0' };
 
   it('lists mtlab, Electron, Node, TensorFlow.js and the backend training uses', () => {
     const text = aboutDetail({ appVersion: '0.1.0', versions, info });
     for (const line of [
       'mtlab 0.1.0',
-      'Electron 40.8.5',
+      'Electron 45.6.1',
       'Node.js 22.20.0',
       'TensorFlow.js 4.22.0',
       'Compute backend: wasm (wasm SIMD, 2 threads)',
@@ -178,7 +178,7 @@ describe('About box', () => {
 
   it('still shows the versions it knows when the engine does not answer', () => {
     const text = aboutDetail({ appVersion: '0.1.0', versions, info: { error: 'the engine did not answer' } });
-    assert.match(text, /Electron 40\.8\.5/);
+    assert.match(text, /Electron 45\.6\.1/);
     assert.match(text, /TensorFlow\.js: unknown \(the engine did not answer\)/);
   });
 });
@@ -210,10 +210,10 @@ describe('application menu', () => {
 
 describe('better-sqlite3 for Electron', () => {
   it('is looked for under one name per better-sqlite3, Electron, platform and architecture', () => {
-    const file = electronSqliteFile('/repo', { betterSqlite3: '12.9.0', electron: '40.8.5' }, 'linux', 'x64');
+    const file = electronSqliteFile('/repo', { betterSqlite3: '12.9.0', electron: '45.6.1' }, 'linux', 'x64');
     assert.equal(
       file,
-      path.join('/repo', '.cache', 'electron-native', 'better-sqlite3-12.9.0-electron-40.8.5-linux-x64.node'),
+      path.join('/repo', '.cache', 'electron-native', 'better-sqlite3-12.9.0-electron-45.6.1-linux-x64.node'),
     );
   });
 
