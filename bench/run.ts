@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../engine/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
-import { describeNative, setNativeThreads } from '../engine/backend/native.js';
+import { defaultAddonThreads, describeAddon } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';
 import { beamSearch, greedySearch } from '../engine/decode/search.js';
 import { Rng } from '../engine/random.js';
@@ -256,8 +256,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     mtlab: MTLAB_VERSION,
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
   };
-  // As a single training run would: the queue gives one run all the cores (MTLAB_NATIVE_THREADS overrides).
-  if (!process.env.MTLAB_NATIVE_THREADS) setNativeThreads(os.availableParallelism());
+  // As a single training run would: the queue gives one run all the cores (MTLAB_ADDON_THREADS overrides).
+  defaultAddonThreads(os.availableParallelism());
   const backend = await useBackend(options.backend);
   let stepMs = 0;
   if (options.sections.has('training')) {
@@ -266,7 +266,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     );
     const main = timeSteps(options.steps, options.warmup);
     stepMs = main.ms;
-    const native = backend === 'wasm' ? describeNative() : { available: false, detail: '' };
+    const native = backend === 'wasm' ? describeAddon() : { available: false, detail: '' };
     result.training = {
       backend,
       fusedKernels: hasFusedKernels(),

@@ -12,21 +12,24 @@ import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
 import { LabError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { registerFusedKernels, useCompute } from './fused-kernels.js';
-import { registerLinearKernels } from './linear.js';
+import { registerLinearKernels } from './linear-kernels.js';
 import { jsCompute } from './compute.js';
-import { describeNative } from './native.js';
-import { loadNativeFused, nativeCompute } from './native-compute.js';
+import { describeAddon } from './addon.js';
+import { addonCompute, loadAddonFused } from './addon-compute.js';
+import { switchedOff } from './env.js';
 
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+/** The packages of the `tensorflow` backend (TensorFlow's C library through N-API), in order of preference. */
+const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-let nativeProbe: Promise<{ loaded: string | null; reason: string }> | null = null;
+let tensorflowProbe: Promise<{ loaded: string | null; reason: string }> | null = null;
 
-/** Try the native packages once per process; the first that loads registers the `tensorflow` backend. */
-function probeNative(): Promise<{ loaded: string | null; reason: string }> {
-  nativeProbe ??= (async () => {
-    if (process.env.MTLAB_NO_NATIVE === '1') return { loaded: null, reason: 'disabled by MTLAB_NO_NATIVE=1' };
+/** Try the tfjs-node packages once per process; the first that loads registers the `tensorflow` backend. */
+function probeTensorflow(): Promise<{ loaded: string | null; reason: string }> {
+  tensorflowProbe ??= (async () => {
+    const off = switchedOff('MTLAB_TENSORFLOW');
+    if (off !== null) return { loaded: null, reason: off };
     const reasons: string[] = [];
-    for (const name of NATIVE_PACKAGES) {
+    for (const name of TENSORFLOW_PACKAGES) {
       try {
         await import(name as string);
         if (tf.findBackendFactory('tensorflow') !== null) {
@@ -41,7 +44,7 @@ function probeNative(): Promise<{ loaded: string | null; reason: string }> {
     }
     return { loaded: null, reason: reasons.join('; ') };
   })();
-  return nativeProbe;
+  return tensorflowProbe;
 }
 
 let kernelsRegistered = false;
@@ -57,17 +60,17 @@ function registerKernels(): void {
 }
 
 /**
- * The fused kernels' arithmetic for `backend`: the native addon's on wasm where it is loaded (MTLAB_NATIVE=0 turns
+ * The fused kernels' arithmetic for `backend`: the C++ addon's on wasm where it is loaded (MTLAB_ADDON=0 turns
  * it off), else the JavaScript reference, which the cpu backend always keeps (it is the reference backend, and the
  * browser runtime computes the same).
  */
 function chooseCompute(backend: BackendName): void {
-  useCompute((backend === 'wasm' ? nativeCompute() : null) ?? jsCompute);
+  useCompute((backend === 'wasm' ? addonCompute() : null) ?? jsCompute);
 }
 
 async function tryBackend(name: BackendName): Promise<boolean> {
   registerKernels();
-  if (name === 'tensorflow' && (await probeNative()).loaded === null) return false;
+  if (name === 'tensorflow' && (await probeTensorflow()).loaded === null) return false;
   try {
     return await tf.setBackend(name);
   } catch {
@@ -84,7 +87,7 @@ const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 export async function useBackend(choice: BackendChoice): Promise<BackendName> {
   if (choice !== 'auto') {
     if (!(await tryBackend(choice))) {
-      const why = choice === 'tensorflow' ? ` (${(await probeNative()).reason})` : '';
+      const why = choice === 'tensorflow' ? ` (${(await probeTensorflow()).reason})` : '';
       throw new LabError('invalid-config', `backend "${choice}" is not available on this machine${why}`, {
         field: 'backend',
       });
@@ -103,18 +106,18 @@ export async function useBackend(choice: BackendChoice): Promise<BackendName> {
   throw new LabError('internal', 'no TensorFlow.js backend could be started');
 }
 
-/** What the native addon adds to the wasm backend, or why it adds nothing. */
-function wasmNative(): string {
-  const native = describeNative();
-  if (!native.available) return `no native kernels: ${native.detail}`;
-  const fused = loadNativeFused();
-  return `${native.detail}; ${fused === null ? 'fused kernels in JavaScript (the addon predates them)' : `native fused kernels (${fused.fusedIsa().toUpperCase()})`}`;
+/** What the C++ addon adds to the wasm backend, or why it adds nothing. */
+function wasmAddon(): string {
+  const addon = describeAddon();
+  if (!addon.available) return `no native kernels: ${addon.detail}`;
+  const fused = loadAddonFused();
+  return `${addon.detail}; ${fused === null ? 'fused kernels in JavaScript (the addon predates them)' : `native fused kernels (${fused.fusedIsa().toUpperCase()})`}`;
 }
 
 /** What each backend is on this machine, for `mtlab info` and the About box. */
 export async function describeBackends(): Promise<BackendInfo[]> {
   registerKernels();
-  const native = await probeNative();
+  const tensorflow = await probeTensorflow();
   const simd = await tf
     .env()
     .getAsync('WASM_HAS_SIMD_SUPPORT')
@@ -122,13 +125,13 @@ export async function describeBackends(): Promise<BackendInfo[]> {
   return [
     {
       name: 'tensorflow',
-      available: native.loaded !== null,
-      detail: native.loaded ?? `install @tensorflow/tfjs-node or -node-gpu to enable (${native.reason})`,
+      available: tensorflow.loaded !== null,
+      detail: tensorflow.loaded ?? `install @tensorflow/tfjs-node or -node-gpu to enable (${tensorflow.reason})`,
     },
     {
       name: 'wasm',
       available: true,
-      detail: `${simd ? 'WebAssembly with SIMD (XNNPACK)' : 'WebAssembly'}; ${wasmNative()}`,
+      detail: `${simd ? 'WebAssembly with SIMD (XNNPACK)' : 'WebAssembly'}; ${wasmAddon()}`,
     },
     { name: 'cpu', available: true, detail: 'pure JavaScript (slow; for tests and checks)' },
   ];

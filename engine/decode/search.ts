@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocab.js';
 import type { Batch } from '../data/batch.js';
 import type { AttentionMemory } from '../model/attention.js';
-import { gatherRows, logSoftmaxRows } from '../backend/fused-kernels.js';
+import { gatherRows, logSoftmaxRows } from '../backend/ops.js';
 import { type DecoderState, selectStateRows } from '../model/decoder.js';
 import { Dropout } from '../model/dropout.js';
 import type { Seq2Seq } from '../model/seq2seq.js';

@@ -17,8 +17,7 @@ import { type Attention, type AttentionMemory, BahdanauAttention, LuongAttention
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
 import type { EncodedBatch } from './encoder.js';
-import { embed, gatherRows } from '../backend/fused-kernels.js';
-import { linear } from './linear.js';
+import { embed, gatherRows, linear } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 
 export interface DecoderState {

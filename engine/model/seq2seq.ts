@@ -12,8 +12,7 @@ import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';
 import { Dropout } from './dropout.js';
 import { Encoder } from './encoder.js';
-import { concatRows, splitRows } from './gates.js';
-import { maskedCrossEntropy } from './loss.js';
+import { concatRows, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
 import { Parameters } from './params.js';
 
 export interface LossOptions {
@@ -63,7 +62,10 @@ export class Seq2Seq {
     return this.encoder.encode(batch.source, batch.sourceMask, batch.size, batch.sourceLength, dropout);
   }
 
-  /** Mean loss per real target token; call inside `tf.variableGrads` to train. */
+  /**
+   * Mean loss per real target token, with optional label smoothing ε (Szegedy et al. 2016):
+   * loss_t = −(1 − ε) log p(y_t) − ε · mean_v log p(v). Call inside `tf.variableGrads` to train.
+   */
   loss(batch: Batch, options: LossOptions): tf.Scalar {
     const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
     const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
@@ -71,7 +73,7 @@ export class Seq2Seq {
       options.teacherForcing >= 1 || options.rng === null
         ? this.teacherForced(batch, options.dropout).logits
         : this.scheduledSampling(batch, options);
-    return maskedCrossEntropy(logits, targets, mask, options.labelSmoothing);
+    return softmaxCrossEntropy(logits, targets, mask, options.labelSmoothing);
   }
 
   /** The decoder fed the reference at every step (training, validation loss, attention on references). */

@@ -6,7 +6,8 @@
  *   sgd:  b ← μ b + g;  θ ← θ − lr · b     (μ = 0: plain SGD)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { activeCompute, fusedAdam, readableView } from '../backend/fused-kernels.js';
+import { activeCompute } from '../backend/fused-kernels.js';
+import { adamUpdate, readableView } from '../backend/ops.js';
 
 export interface OptimizerState {
   kind: 'adam' | 'sgd';
@@ -83,7 +84,7 @@ export class Adam implements Optimizer {
       gradScale,
     };
     for (let i = 0; i < variables.length; i++) {
-      const updated = fusedAdam(variables[i]!, gradients[i]!, this.m[i]!, this.v[i]!, attrs);
+      const updated = adamUpdate(variables[i]!, gradients[i]!, this.m[i]!, this.v[i]!, attrs);
       if (updated === null) return false;
       const [param, m, v] = updated;
       variables[i]!.assign(param);
