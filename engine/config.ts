@@ -151,7 +151,7 @@ const FIELDS: Record<string, FieldSpec> = {
   'decode.lengthPenalty': num(0, 5),
   'decode.maxLengthRatio': num(0, 100),
   'decode.maxLengthOffset': int(0, 1000),
-  backend: oneOf('auto', 'tensorflow', 'wasm', 'cpu'),
+  backend: oneOf('auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'),
 };
 
 function describe(spec: FieldSpec): string {

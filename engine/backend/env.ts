@@ -7,6 +7,7 @@
  *   MTLAB_ADDON_ISA=avx2|generic   a lesser instruction set for the addon than the CPU has
  *   MTLAB_ADDON_BLAS=system|builtin  the addon's matrix products from a system BLAS or its own kernels
  *   MTLAB_FUSED=0            tfjs's composite ops instead of mtlab's fused kernels (read in fused-kernels.ts)
+ *   MTLAB_WEBGPU=0           do not look for a WebGPU adapter; =software lets `auto` take a software one
  *
  * The names before these (MTLAB_NO_NATIVE=1, MTLAB_NATIVE=0, MTLAB_NATIVE_THREADS, MTLAB_NATIVE_ISA,
  * MTLAB_NATIVE_BLAS) still work, with a deprecation warning once per process.

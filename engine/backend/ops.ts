@@ -153,9 +153,9 @@ export function logSoftmaxRows(logits: tf.Tensor): tf.Tensor {
   return runFused('MtlabLogSoftmax', { logits })[0]!;
 }
 
-/** Rows of an embedding table: `table[ids]` ([ids, width]). */
-export function embed(table: tf.Tensor, ids: Int32Array): tf.Tensor {
-  const idTensor = tf.tensor1d(ids, 'int32');
+/** Rows of an embedding table: `table[ids]` ([ids, width]); ids from JavaScript or already on the device. */
+export function embed(table: tf.Tensor, ids: Int32Array | tf.Tensor): tf.Tensor {
+  const idTensor = ids instanceof tf.Tensor ? ids : tf.tensor1d(ids, 'int32');
   if (!hasFusedKernels()) return tf.gather(table, idTensor);
   return runFused('MtlabEmbedding', { table, ids: idTensor })[0]!;
 }
@@ -210,6 +210,11 @@ export function adamUpdate(
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   if (!hasFusedKernels()) return null;
   return runFused('MtlabAdam', { param, grad, m, v }, { ...attrs }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** Whether the active backend can read a tensor synchronously (`dataSync`); webgpu in Node cannot. */
+export function readsSynchronously(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 /** Read-only view of a float32 tensor's memory where the fused kernels run on it (wasm, cpu); null elsewhere. */

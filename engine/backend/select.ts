@@ -1,7 +1,8 @@
 /**
  * Compute backends. The engine is written against @tensorflow/tfjs-core ops, so one model runs on every backend.
- * At start the lab picks the fastest that loads: `tensorflow` (tfjs-node-gpu with CUDA, then tfjs-node on CPU) →
- * `wasm` (XNNPACK, SIMD) → `cpu` (pure JS). The native packages download libtensorflow when installed, so they are
+ * At start the lab picks the fastest that loads (see `useBackend`): `tensorflow` (tfjs-node-gpu with CUDA) →
+ * `webgpu` (webgpu.ts; a hardware adapter) → `tensorflow` on the CPU (tfjs-node) → `wasm` (XNNPACK, SIMD, and the
+ * C++ addon) → `cpu` (pure JS). The tfjs-node packages download libtensorflow when installed, so they are
  * optional: `npm install @tensorflow/tfjs-node` (or `-node-gpu`) on a machine with internet enables them.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,6 +18,7 @@ import { jsCompute } from './compute.js';
 import { describeAddon } from './addon.js';
 import { addonCompute, loadAddonFused } from './addon-compute.js';
 import { switchedOff } from './env.js';
+import { type WebgpuProbe, autoMayUse, describeAdapter, probeWebgpu, registerWebgpu } from './webgpu.js';
 
 /** The packages of the `tensorflow` backend (TensorFlow's C library through N-API), in order of preference. */
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -71,6 +73,7 @@ function chooseCompute(backend: BackendName): void {
 async function tryBackend(name: BackendName): Promise<boolean> {
   registerKernels();
   if (name === 'tensorflow' && (await probeTensorflow()).loaded === null) return false;
+  if (name === 'webgpu' && !(await registerWebgpu())) return false;
   try {
     return await tf.setBackend(name);
   } catch {
@@ -78,30 +81,48 @@ async function tryBackend(name: BackendName): Promise<boolean> {
   }
 }
 
-const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** Whether the active `tensorflow` backend runs on a CUDA device (tfjs-node's NodeJSKernelBackend says so). */
+function tensorflowUsesGpu(): boolean {
+  return (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+}
+
+async function activate(name: BackendName): Promise<BackendName> {
+  await tf.ready();
+  chooseCompute(name);
+  return name;
+}
 
 /**
- * Make `choice` the active backend (`auto`: the fastest that loads) and return its name. An explicit choice that
- * cannot load is an error, never a silent fallback: a run records the backend it really used.
+ * Make `choice` the active backend and return its name. `auto` takes the fastest that loads: `tensorflow` where
+ * tfjs-node-gpu sees a CUDA device, then `webgpu` on a hardware adapter, then `tensorflow` on the CPU
+ * (tfjs-node), then `wasm` (with the C++ addon where it is built), then `cpu`. An explicit choice that cannot load
+ * is an error, never a silent fallback: a run records the backend it really used. An explicit `webgpu` takes a
+ * software adapter too.
  */
 export async function useBackend(choice: BackendChoice): Promise<BackendName> {
   if (choice !== 'auto') {
     if (!(await tryBackend(choice))) {
-      const why = choice === 'tensorflow' ? ` (${(await probeTensorflow()).reason})` : '';
-      throw new LabError('invalid-config', `backend "${choice}" is not available on this machine${why}`, {
-        field: 'backend',
-      });
+      const reason =
+        choice === 'tensorflow'
+          ? (await probeTensorflow()).reason
+          : choice === 'webgpu'
+            ? probeWebgpu().reason || 'its backend did not start on the adapter found'
+            : '';
+      throw new LabError(
+        'invalid-config',
+        `backend "${choice}" is not available on this machine${reason ? ` (${reason})` : ''}`,
+        { field: 'backend' },
+      );
     }
-    await tf.ready();
-    chooseCompute(choice);
-    return choice;
+    return activate(choice);
   }
-  for (const name of ORDER) {
-    if (await tryBackend(name)) {
-      await tf.ready();
-      chooseCompute(name);
-      return name;
-    }
+  const tensorflow = await probeTensorflow();
+  if (tensorflow.loaded !== null && (await tryBackend('tensorflow')) && tensorflowUsesGpu())
+    return activate('tensorflow');
+  if (autoMayUse(probeWebgpu()).ok && (await tryBackend('webgpu'))) return activate('webgpu');
+  if (tensorflow.loaded !== null && (await tryBackend('tensorflow'))) return activate('tensorflow');
+  for (const name of ['wasm', 'cpu'] as const) {
+    if (await tryBackend(name)) return activate(name);
   }
   throw new LabError('internal', 'no TensorFlow.js backend could be started');
 }
@@ -114,20 +135,44 @@ function wasmAddon(): string {
   return `${addon.detail}; ${fused === null ? 'fused kernels in JavaScript (the addon predates them)' : `native fused kernels (${fused.fusedIsa().toUpperCase()})`}`;
 }
 
-/** What each backend is on this machine, for `mtlab info` and the About box. */
+/** What tfjs-node-gpu needs, for the reasons it did not load. */
+const TENSORFLOW_NEEDS =
+  '@tensorflow/tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1 (not CUDA 12: it looks for libcudart.so.11.0), ' +
+  'Linux or Windows x64, and downloads libtensorflow when installed; @tensorflow/tfjs-node is its CPU build';
+
+function tensorflowDetail(probe: { loaded: string | null; reason: string }): string {
+  if (probe.loaded === '@tensorflow/tfjs-node-gpu') {
+    return `${probe.loaded} (TensorFlow with CUDA; auto takes it when it finds a CUDA device)`;
+  }
+  if (probe.loaded !== null) return `${probe.loaded} (TensorFlow on the CPU; after webgpu, before wasm)`;
+  return `${probe.reason}. ${TENSORFLOW_NEEDS}`;
+}
+
+function webgpuDetail(probe: WebgpuProbe): string {
+  if (probe.adapter === null) return probe.reason;
+  const limits = probe.adapter.limits;
+  const mib = (bytes: number | undefined): string => `${Math.round((bytes ?? 0) / 2 ** 20)} MiB`;
+  const auto = autoMayUse(probe);
+  return (
+    `${describeAdapter(probe.adapter)}; limits: ${limits.maxStorageBuffersPerShaderStage} storage buffers per ` +
+    `stage, ${mib(limits.maxStorageBufferBindingSize)} per binding, ${mib(limits.maxBufferSize)} per buffer, ` +
+    `${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup` +
+    (auto.ok ? '' : `; not taken by auto: ${auto.reason}`)
+  );
+}
+
+/** What each backend is on this machine, in the order `auto` tries them, for `mtlab info` and the About box. */
 export async function describeBackends(): Promise<BackendInfo[]> {
   registerKernels();
   const tensorflow = await probeTensorflow();
+  const webgpu = probeWebgpu();
   const simd = await tf
     .env()
     .getAsync('WASM_HAS_SIMD_SUPPORT')
     .catch(() => false);
-  return [
-    {
-      name: 'tensorflow',
-      available: tensorflow.loaded !== null,
-      detail: tensorflow.loaded ?? `install @tensorflow/tfjs-node or -node-gpu to enable (${tensorflow.reason})`,
-    },
+  const backends: BackendInfo[] = [
+    { name: 'tensorflow', available: tensorflow.loaded !== null, detail: tensorflowDetail(tensorflow) },
+    { name: 'webgpu', available: webgpu.adapter !== null, detail: webgpuDetail(webgpu), adapter: webgpu.adapter },
     {
       name: 'wasm',
       available: true,
@@ -135,6 +180,18 @@ export async function describeBackends(): Promise<BackendInfo[]> {
     },
     { name: 'cpu', available: true, detail: 'pure JavaScript (slow; for tests and checks)' },
   ];
+  // The one auto would take (a tfjs-node CPU build comes after webgpu; whether tfjs-node-gpu finds a CUDA device
+  // is known only once it starts, so it counts as taken where it loaded).
+  const pick =
+    tensorflow.loaded === '@tensorflow/tfjs-node-gpu'
+      ? 'tensorflow'
+      : autoMayUse(webgpu).ok
+        ? 'webgpu'
+        : tensorflow.loaded !== null
+          ? 'tensorflow'
+          : 'wasm';
+  for (const backend of backends) backend.chosenByAuto = backend.name === pick;
+  return backends;
 }
 
 export { tf };

@@ -12,7 +12,7 @@ import { tutorialNormalize } from '../data/tutorial-preset.js';
 import { EOS } from '../data/vocab.js';
 import { LabError } from '../errors.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
-import { beamSearch, greedySearch, type Hypothesis } from './search.js';
+import { beamSearch, beamSearchAsync, greedySearch, greedySearchAsync, type Hypothesis } from './search.js';
 
 /** How input text is normalised before tokenization (what the dataset's import did to its sentences). */
 export interface InputNormalization {
@@ -67,10 +67,28 @@ function candidate(loaded: LoadedModel, h: Hypothesis): Translation['candidates'
 }
 
 /** Translate texts with greedy or beam search (the request's choice, else the run's decoding config). */
-export function translateTexts(
-  loaded: LoadedModel,
-  request: Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>,
-): Translation[] {
+export function translateTexts(loaded: LoadedModel, request: TextsRequest): Translation[] {
+  const plan = planTranslation(loaded, request);
+  const results: Hypothesis[][] =
+    plan.strategy === 'greedy'
+      ? greedySearch(loaded.model, plan.sources, plan.limits).map((h) => [h])
+      : beamSearch(loaded.model, plan.sources, plan.beam);
+  return plan.finish(results);
+}
+
+/** `translateTexts` on any backend, webgpu included (its reads do not block). */
+export async function translateTextsAsync(loaded: LoadedModel, request: TextsRequest): Promise<Translation[]> {
+  const plan = planTranslation(loaded, request);
+  const results: Hypothesis[][] =
+    plan.strategy === 'greedy'
+      ? (await greedySearchAsync(loaded.model, plan.sources, plan.limits)).map((h) => [h])
+      : await beamSearchAsync(loaded.model, plan.sources, plan.beam);
+  return plan.finish(results);
+}
+
+type TextsRequest = Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>;
+
+function planTranslation(loaded: LoadedModel, request: TextsRequest) {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
   if (strategy === 'beam' && (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > 64)) {
@@ -84,19 +102,21 @@ export function translateTexts(
     return { text, tokens, ids: loaded.vocabularies.source.encode(tokens) };
   });
   const limits = { maxLengthRatio: loaded.decode.maxLengthRatio, maxLengthOffset: loaded.decode.maxLengthOffset };
-  const sources = prepared.map((p) => p.ids);
-  const results: Hypothesis[][] =
-    strategy === 'greedy'
-      ? greedySearch(loaded.model, sources, limits).map((h) => [h])
-      : beamSearch(loaded.model, sources, {
-          ...limits,
-          beamSize,
-          lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
-          nBest: request.nBest ?? beamSize,
-        });
-  return prepared.map((p, i) => ({
-    source: p.text,
-    sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
-    candidates: results[i]!.map((h) => candidate(loaded, h)),
-  }));
+  return {
+    strategy,
+    limits,
+    sources: prepared.map((p) => p.ids),
+    beam: {
+      ...limits,
+      beamSize,
+      lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
+      nBest: request.nBest ?? beamSize,
+    },
+    finish: (results: Hypothesis[][]): Translation[] =>
+      prepared.map((p, i) => ({
+        source: p.text,
+        sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
+        candidates: results[i]!.map((h) => candidate(loaded, h)),
+      })),
+  };
 }

@@ -106,7 +106,7 @@ export class Decoder {
   }
 
   /** E y W_ih[emb] + b_ih for many tokens at once (all time steps of a batch): [tokens, gates·hidden]. */
-  projectTokens(tokens: Int32Array, dropout: Dropout): tf.Tensor {
+  projectTokens(tokens: Int32Array | tf.Tensor, dropout: Dropout): tf.Tensor {
     const embedded = dropout.apply(embed(this.embedding, tokens));
     return this.layers[0]!.projectInput('emb', embedded, true);
   }

@@ -12,7 +12,7 @@ import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';
 import { Dropout } from './dropout.js';
 import { Encoder } from './encoder.js';
-import { concatRows, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
+import { concatRows, readsSynchronously, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
 import { Parameters } from './params.js';
 
 export interface LossOptions {
@@ -110,11 +110,17 @@ export class Seq2Seq {
     let state = this.decoder.initialState(encoded);
     const reference = timeMajor(batch.targetIn, size, targetLength);
     const logits: tf.Tensor[] = [];
-    let previous: Int32Array | null = null;
+    // Where the backend cannot read synchronously (webgpu), the predictions stay on the device and the coins
+    // (drawn in the same order) pick between them and the reference there.
+    const onDevice = !readsSynchronously();
+    let previous: Int32Array | tf.Tensor | null = null;
     for (let t = 0; t < targetLength; t++) {
-      const tokens = reference.slice(t * size, (t + 1) * size);
-      if (previous !== null) {
-        for (let b = 0; b < size; b++) if (!rng.chance(options.teacherForcing)) tokens[b] = previous[b];
+      let tokens: Int32Array | tf.Tensor = reference.slice(t * size, (t + 1) * size);
+      if (previous instanceof tf.Tensor) {
+        const useReference = Uint8Array.from({ length: size }, () => (rng.chance(options.teacherForcing) ? 1 : 0));
+        tokens = tf.where(tf.tensor1d(useReference, 'bool'), tf.tensor1d(tokens, 'int32'), previous);
+      } else if (previous !== null) {
+        for (let b = 0; b < size; b++) if (!rng.chance(options.teacherForcing)) tokens[b] = previous[b]!;
       }
       const step = this.decoder.step(
         this.decoder.projectTokens(tokens, options.dropout),
@@ -125,7 +131,9 @@ export class Seq2Seq {
       state = step.state;
       const stepLogits = this.decoder.logits(options.dropout.apply(step.output));
       logits.push(stepLogits);
-      previous = tf.tidy(() => tf.argMax(stepLogits, 1)).dataSync() as Int32Array;
+      previous = onDevice
+        ? tf.argMax(stepLogits, 1)
+        : (tf.tidy(() => tf.argMax(stepLogits, 1)).dataSync() as Int32Array);
     }
     return concatRows(logits);
   }

@@ -163,6 +163,11 @@ CREATE TABLE exports (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'the GPU adapter a run trained on',
+    sql: `ALTER TABLE runs ADD COLUMN backend_adapter TEXT;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -397,6 +397,13 @@ export class Store {
     return row;
   }
 
+  /** The GPU adapter a run trained on (webgpu: vendor, architecture, description), or null. */
+  runAdapter(id: number): string | null {
+    const row = this.db.prepare('SELECT backend_adapter FROM runs WHERE id = ?').get(id) as
+      { backend_adapter: string | null } | undefined;
+    return row?.backend_adapter ?? null;
+  }
+
   hasRun(id: number): boolean {
     return this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined;
   }
@@ -490,14 +497,27 @@ export class Store {
    * Record the process that trains a run and what it trains with. A queued run is claimed on the way; a run
    * already claimed by its host is taken over by the worker.
    */
-  markRunning(id: number, info: { pid: number; backend: string; parameters: number; totalSteps: number }): void {
+  markRunning(
+    id: number,
+    info: { pid: number; backend: string; adapter?: string | null; parameters: number; totalSteps: number },
+  ): void {
     const result = this.db
       .prepare(
-        `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
-           error = NULL, finished_at = NULL, heartbeat_at = ?, started_at = coalesce(started_at, ?)
+        `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, backend_adapter = ?, parameters = ?,
+           total_steps = ?, error = NULL, finished_at = NULL, heartbeat_at = ?, started_at = coalesce(started_at, ?)
          WHERE id = ? AND status IN ('queued', 'running')`,
       )
-      .run(info.pid, os.hostname(), info.backend, info.parameters, info.totalSteps, now(), now(), id);
+      .run(
+        info.pid,
+        os.hostname(),
+        info.backend,
+        info.adapter ?? null,
+        info.parameters,
+        info.totalSteps,
+        now(),
+        now(),
+        id,
+      );
     if (result.changes === 0) {
       throw new LabError('conflict', `run ${id} is ${this.runStatus(id)}; only queued runs can start`);
     }

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, RunConfig } from '../api.js';
 import { useBackend } from '../backend/select.js';
+import { activeAdapter, describeAdapter } from '../backend/webgpu.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
 import { batchesPerEpoch, epochBatches } from '../data/batching.js';
@@ -20,7 +21,7 @@ import { Rng } from '../random.js';
 import type { MetricPoint, Store } from '../store/store.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type TrainerState } from './checkpoint.js';
 import { attentionLabels, evaluate, pickSamples } from './evaluate.js';
-import { clipScale, createOptimizer, globalNorm, type Optimizer } from './optimizer.js';
+import { clipScale, clipScaleTensor, createOptimizer, gradientNorm, type Optimizer } from './optimizer.js';
 import { LearningRate, teacherForcingRatio } from './schedule.js';
 
 export interface ProgressReport {
@@ -140,7 +141,14 @@ export class Trainer {
       const saved = store.loadCheckpoint(runId, 'last');
       if (saved !== null) trainer.restore(decodeCheckpoint(saved.state));
     }
-    store.markRunning(runId, { pid: options.pid ?? process.pid, backend, parameters: model.params.count, totalSteps });
+    const adapter = activeAdapter();
+    store.markRunning(runId, {
+      pid: options.pid ?? process.pid,
+      backend,
+      adapter: adapter === null ? null : describeAdapter(adapter),
+      parameters: model.params.count,
+      totalSteps,
+    });
     return trainer;
   }
 
@@ -184,24 +192,29 @@ export class Trainer {
     });
   }
 
-  private checkpoint(tag: 'last' | 'best', metrics: Record<string, number>): void {
+  private async checkpoint(tag: 'last' | 'best', metrics: Record<string, number>): Promise<void> {
     const vocab = this.data.vocabularies;
+    const trainer = { ...this.state };
     const blob = encodeCheckpoint({
       model: this.config.model,
       vocab: { source: vocab.source.toJSON(), target: vocab.target.toJSON() },
-      parameters: this.model.params.serialize(),
-      optimizer: this.optimizer.state(),
-      trainer: this.state,
+      parameters: await this.model.params.serializeAsync(),
+      optimizer: await this.optimizer.state(),
+      trainer,
     });
     this.store.saveCheckpoint(this.runId, tag, this.state.step, metrics, blob);
   }
 
-  /** One optimiser step on `batch`; returns the loss and the number of target tokens. */
-  private trainStep(batch: Batch, learningRate: number, rng: Rng): { loss: number; gradNorm: number } {
+  /**
+   * One optimiser step on `batch`; returns the loss and the gradients' global norm. On backends whose memory the
+   * step cannot read in place (webgpu), the norm and clipping stay on the device and the two numbers are read
+   * once, after the update.
+   */
+  private async trainStep(batch: Batch, learningRate: number, rng: Rng): Promise<{ loss: number; gradNorm: number }> {
     const train = this.config.train;
     const ratio = teacherForcingRatio(train.teacherForcing, train.teacherForcingDecay, this.state.step);
     const variables = this.model.params.variables;
-    return tf.tidy(() => {
+    const { loss, norm } = tf.tidy(() => {
       const dropout = this.model.dropout(rng);
       const { value, grads } = tf.variableGrads(
         () =>
@@ -214,14 +227,19 @@ export class Trainer {
         variables,
       );
       const ordered = variables.map((v) => grads[v.name]!);
-      const norm = globalNorm(ordered);
-      this.optimizer.apply(variables, ordered, learningRate, clipScale(norm, train.clipNorm));
-      return { loss: value.dataSync()[0]!, gradNorm: norm };
+      const norm = gradientNorm(ordered);
+      const scale = typeof norm === 'number' ? clipScale(norm, train.clipNorm) : clipScaleTensor(norm, train.clipNorm);
+      this.optimizer.apply(variables, ordered, learningRate, scale);
+      return { loss: value, norm };
     });
+    const reads = typeof norm === 'number' ? [loss] : [loss, norm];
+    const [lossValue, normValue] = await Promise.all(reads.map((t) => t.data()));
+    reads.forEach((t) => t.dispose());
+    return { loss: lossValue![0]!, gradNorm: typeof norm === 'number' ? norm : normValue![0]! };
   }
 
-  private validate(): Record<string, number> {
-    const evaluation = evaluate(this.model, this.data, 'valid', this.validation, {
+  private async validate(): Promise<Record<string, number>> {
+    const evaluation = await evaluate(this.model, this.data, 'valid', this.validation, {
       decode: this.config.decode,
       strategy: 'greedy',
       batchSize: Math.max(this.config.train.batchSize, 64),
@@ -288,7 +306,7 @@ export class Trainer {
       const batch = batches[this.state.batchInEpoch]!;
       const learningRate = schedule.at(this.state.step + 1);
       const started = performance.now();
-      const { loss, gradNorm } = this.trainStep(batch, learningRate, rng);
+      const { loss, gradNorm } = await this.trainStep(batch, learningRate, rng);
       if (!Number.isFinite(loss)) {
         throw new LabError(
           'internal',
@@ -329,12 +347,12 @@ export class Trainer {
       });
 
       if (step % train.validateEvery === 0 || step === this.totalSteps) {
-        const metrics = this.validate();
+        const metrics = await this.validate();
         schedule.observe(metrics.loss!);
         this.state.plateau = schedule.state;
-        const stop = this.trackBest(metrics);
+        const stop = await this.trackBest(metrics);
         this.state.trainSeconds = elapsed();
-        this.checkpoint('last', metrics);
+        await this.checkpoint('last', metrics);
         this.flush(true);
         hooks.onValidation?.(step, metrics);
         if (stop) break;
@@ -350,17 +368,17 @@ export class Trainer {
     }
 
     this.state.trainSeconds = elapsed();
-    if (status === 'cancelled') this.checkpoint('last', {});
+    if (status === 'cancelled') await this.checkpoint('last', {});
     this.flush(true);
     this.storeProgress(true);
     let testMetrics: Record<string, number> = {};
-    if (status === 'finished') testMetrics = this.finalEvaluation();
+    if (status === 'finished') testMetrics = await this.finalEvaluation();
     sessionStart = performance.now();
     return { status, step: this.state.step, backend: this.backend, testMetrics };
   }
 
   /** Update the best checkpoint; returns true when early stopping says to stop. */
-  private trackBest(metrics: Record<string, number>): boolean {
+  private async trackBest(metrics: Record<string, number>): Promise<boolean> {
     const stopping = this.config.train.earlyStopping;
     const target = EARLY_STOPPING_KEYS[stopping?.metric ?? 'bleu']!;
     const value = metrics[target.key];
@@ -370,7 +388,7 @@ export class Trainer {
     if (improved) {
       this.state.best = { metric: target.key, value, step: this.state.step };
       this.state.staleValidations = 0;
-      this.checkpoint('best', metrics);
+      await this.checkpoint('best', metrics);
       return false;
     }
     this.state.staleValidations += 1;
@@ -378,7 +396,7 @@ export class Trainer {
   }
 
   /** Test-split evaluation with the best checkpoint, recorded as `test/*` metrics and the run's summary. */
-  private finalEvaluation(): Record<string, number> {
+  private async finalEvaluation(): Promise<Record<string, number>> {
     const best = this.store.loadCheckpoint(this.runId, 'best');
     let tag: 'best' | 'last' = 'last';
     let step = this.state.step;
@@ -387,7 +405,7 @@ export class Trainer {
       tag = 'best';
       step = best.step;
     }
-    const evaluation = evaluate(this.model, this.data, 'test', this.data.encoded.test, {
+    const evaluation = await evaluate(this.model, this.data, 'test', this.data.encoded.test, {
       decode: this.config.decode,
       strategy: 'configured',
       batchSize: Math.max(this.config.train.batchSize, 64),
