@@ -12,13 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type GemmImplementation,
-  describeNative,
-  gemm,
-  loadNative,
-  setNativeMatMul,
-} from '../engine/backend/native.js';
+import { type GemmImplementation, describeAddon, gemm, loadAddon, setAddonMatMul } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';
 import { Rng } from '../engine/random.js';
 
@@ -101,7 +95,7 @@ function addonColumn(name: string, threads: number, implementation: GemmImplemen
   return {
     name,
     prepare(s) {
-      const addon = loadNative();
+      const addon = loadAddon();
       if (addon === null) return null;
       if (isa !== '' && !addon.info().isas.includes(isa)) return null;
       if (implementation === 'system' && !addon.systemBlas().available) return null;
@@ -124,7 +118,7 @@ function wasmColumn(name: string, native: boolean): Column {
   return {
     name,
     prepare(s) {
-      if (native && loadNative() === null) return null;
+      if (native && loadAddon() === null) return null;
       const rng = new Rng(1);
       const stored = (rows: number, columns: number, transposed: boolean): number[] => {
         const matrix = transposed ? [columns, rows] : [rows, columns];
@@ -135,9 +129,9 @@ function wasmColumn(name: string, native: boolean): Column {
       const a = tf.tensor(randomArray(rng, s.batch * s.m * s.k), aShape);
       const b = tf.tensor(randomArray(rng, s.batch * s.k * s.n), bShape);
       return (reps) => {
-        setNativeMatMul(native);
+        setAddonMatMul(native);
         for (let i = 0; i < reps; i++) tf.matMul(a, b, s.transposeA, s.transposeB).dispose();
-        setNativeMatMul(true);
+        setAddonMatMul(true);
       };
     },
   };
@@ -149,7 +143,7 @@ async function main(): Promise<void> {
   });
   const seconds = Number(values.seconds);
   await useBackend('wasm');
-  const addon = loadNative();
+  const addon = loadAddon();
   const info = addon?.info();
   const blas = addon?.systemBlas();
   const columns: Column[] = [
@@ -171,7 +165,7 @@ async function main(): Promise<void> {
     gflops: Record<string, number | null>;
   }[] = [];
   if (!values.json) {
-    console.log(`native: ${describeNative().detail}`);
+    console.log(`native: ${describeAddon().detail}`);
     console.log(`system BLAS: ${blas?.available ? `${blas.library}: ${blas.detail}` : (blas?.detail ?? 'no addon')}`);
     console.log(`GFLOP/s (best of many ~10 ms rounds):\n`);
     console.log(['shape'.padEnd(44), ...columns.map((c) => c.name.padStart(15))].join(''));
@@ -192,7 +186,7 @@ async function main(): Promise<void> {
     }
   }
   if (values.json) {
-    console.log(JSON.stringify({ native: describeNative(), systemBlas: blas ?? null, rows }));
+    console.log(JSON.stringify({ native: describeAddon(), systemBlas: blas ?? null, rows }));
   }
 }
 

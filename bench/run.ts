@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, MetricKey } from '../engine/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
-import { describeNative, setNativeThreads } from '../engine/backend/native.js';
+import { defaultAddonThreads, describeAddon, setAddonThreads } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';
 import { beamSearch, greedySearch } from '../engine/decode/search.js';
 import { Rng } from '../engine/random.js';
@@ -22,7 +22,15 @@ import { Store } from '../engine/store/store.js';
 import { MTLAB_VERSION } from '../engine/version.js';
 import { type PeerResult, type PeerUnavailable, runPytorchPeer } from './peer.js';
 import { alternateRounds, type RoundsResult, type Spread } from './rounds.js';
-import { randomBatch, REFERENCE, REFERENCE_MODEL, referenceTrainer } from './reference.js';
+import {
+  BENCH_SIZES,
+  type BenchModel,
+  benchModel,
+  randomBatch,
+  REFERENCE,
+  REFERENCE_MODEL,
+  referenceTrainer,
+} from './reference.js';
 import { timeCompareView, type UiFigures } from './ui.js';
 
 export type BenchSection = 'training' | 'decoding' | 'store' | 'ui';
@@ -35,6 +43,8 @@ export interface BenchOptions {
   sections: ReadonlySet<BenchSection>;
   peer: boolean;
   backend: BackendName | 'auto';
+  /** The model trained: the reference one (default) or the large one of the GPU benchmark. */
+  model?: BenchModel;
   /** Also time the reference step without mtlab's fused kernels. */
   variants: boolean;
   /** Also profile one step: time per kernel. */
@@ -91,16 +101,22 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function timeSteps(steps: number, warmup: number): { ms: number; leaked: number; heapMB: number; parameters: number } {
-  const trainer = referenceTrainer(1);
-  const batch = randomBatch(7);
-  for (let i = 0; i < warmup; i++) trainer.step(batch);
+async function timeSteps(
+  steps: number,
+  warmup: number,
+  model: BenchModel = 'reference',
+): Promise<{ ms: number; leaked: number; heapMB: number; parameters: number }> {
+  const size = BENCH_SIZES[model];
+  const trainer = referenceTrainer(1, benchModel(model), size.vocab);
+  const batch = randomBatch(7, size.batch, size.length, size.vocab);
+  // The step reads its loss without blocking, which every backend can (webgpu cannot read synchronously).
+  for (let i = 0; i < warmup; i++) await trainer.stepAsync(batch);
   const tensorsBefore = tf.memory().numTensors;
   const heapBefore = process.memoryUsage().rss;
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const started = performance.now();
-    trainer.step(batch);
+    await trainer.stepAsync(batch);
     times.push(performance.now() - started);
   }
   const leaked = (tf.memory().numTensors - tensorsBefore) / steps;
@@ -267,17 +283,19 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     mtlab: MTLAB_VERSION,
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
   };
-  // As a single training run would: the queue gives one run all the cores (MTLAB_NATIVE_THREADS overrides).
-  if (!process.env.MTLAB_NATIVE_THREADS) setNativeThreads(os.availableParallelism());
+  // As a single training run would: the queue gives one run all the cores (MTLAB_ADDON_THREADS overrides).
+  defaultAddonThreads(os.availableParallelism());
   const backend = await useBackend(options.backend);
   let stepMs = 0;
   if (options.sections.has('training')) {
+    const modelName = options.model ?? 'reference';
+    const size = BENCH_SIZES[modelName];
     log(
-      `Training step, reference model (GRU + Bahdanau, emb ${REFERENCE.embedding}, hidden ${REFERENCE.hidden}, vocab ${REFERENCE.vocab}, batch ${REFERENCE.batch}, length ${REFERENCE.length}), backend ${backend}:`,
+      `Training step, ${modelName} model (GRU + Bahdanau, emb ${size.embedding}, hidden ${size.hidden}, vocab ${size.vocab}, batch ${size.batch}, length ${size.length}), backend ${backend}:`,
     );
     // Alternating rounds (mtlab, PyTorch, mtlab, ...), both at 1 thread and at all cores (or at
-    // MTLAB_NATIVE_THREADS where it is set), so a busy shared machine slows both sides alike.
-    const forced = process.env.MTLAB_NATIVE_THREADS ? Number(process.env.MTLAB_NATIVE_THREADS) : null;
+    // MTLAB_ADDON_THREADS where it is set), so a busy shared machine slows both sides alike.
+    const forced = process.env.MTLAB_ADDON_THREADS ? Number(process.env.MTLAB_ADDON_THREADS) : null;
     const cores = os.availableParallelism();
     const policies =
       forced !== null && Number.isInteger(forced) && forced >= 1 ? [forced] : cores > 1 ? [1, cores] : [1];
@@ -288,9 +306,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     const rounds = await alternateRounds({
       rounds: options.rounds ?? 3,
       policies,
-      timeMtlab: (threads) => {
-        setNativeThreads(threads);
-        main = timeSteps(options.steps, options.warmup);
+      timeMtlab: async (threads) => {
+        setAddonThreads(threads);
+        main = await timeSteps(options.steps, options.warmup, modelName);
         return main.ms;
       },
       timePytorch: async (threads) => {
@@ -305,17 +323,17 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
       },
       log,
     });
-    setNativeThreads(Math.max(...policies));
+    setAddonThreads(Math.max(...policies));
     result.rounds = rounds;
     main.ms = rounds.mtlab.best.median;
     stepMs = main.ms;
-    const native = backend === 'wasm' ? describeNative() : { available: false, detail: '' };
+    const native = backend === 'wasm' ? describeAddon() : { available: false, detail: '' };
     result.training = {
       backend,
       fusedKernels: hasFusedKernels(),
       native: native.available ? native.detail : null,
       msPerStep: main.ms,
-      tokensPerSecond: (REFERENCE.batch * REFERENCE.length * 1000) / main.ms,
+      tokensPerSecond: (size.batch * size.length * 1000) / main.ms,
       parameters: main.parameters,
       tensorsLeakedPerStep: main.leaked,
       heapGrowthMBPerStep: main.heapMB,
@@ -334,7 +352,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     );
     if (options.variants) {
       setFusedKernels(false);
-      const composite = timeSteps(Math.max(3, Math.floor(options.steps / 3)), 2);
+      const composite = await timeSteps(Math.max(3, Math.floor(options.steps / 3)), 2, modelName);
       setFusedKernels(true);
       result.training.variants = { withoutFusedKernels: composite.ms };
       log(`  without fused kernels: ${composite.ms.toFixed(1)} ms/step`);
@@ -402,7 +420,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
   }
   if (options.sections.has('store')) {
     log('Experiment store:');
-    if (stepMs === 0) stepMs = timeSteps(3, 1).ms;
+    if (stepMs === 0) stepMs = (await timeSteps(3, 1)).ms;
     result.store = timeStore(stepMs, log);
     log(
       `  10 series × 1,000 bucketed points: ${result.store.seriesQueryMs.toFixed(1)} ms (goal < 50 ms); ` +

@@ -23,7 +23,7 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'interrupted',
 ];
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
 export type CellType = 'rnn' | 'gru' | 'lstm';
@@ -517,11 +517,26 @@ export interface ExportedData {
 // ---------------------------------------------------------------------------------------------------------------
 // The lab itself
 
+/** A WebGPU adapter as it describes itself (`GPUAdapterInfo`), with the limits that matter to training. */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU emulation (SwiftShader, llvmpipe, WARP): used only when asked for. */
+  software: boolean;
+  limits: Record<string, number>;
+}
+
 export interface BackendInfo {
   name: BackendName;
   available: boolean;
   /** Why it is not available, or what it is (e.g. `wasm SIMD`). */
   detail: string;
+  /** Whether `auto` picks it on this machine when the backends before it are not available. */
+  chosenByAuto?: boolean;
+  /** webgpu: the adapter found, if any. */
+  adapter?: GpuAdapterInfo | null;
 }
 
 export interface LabInfo {

@@ -153,7 +153,7 @@ const FIELDS: Record<string, FieldSpec> = {
   'decode.lengthPenalty': num(DECODE_LIMITS.lengthPenalty.min, DECODE_LIMITS.lengthPenalty.max),
   'decode.maxLengthRatio': num(DECODE_LIMITS.maxLengthRatio.min, DECODE_LIMITS.maxLengthRatio.max),
   'decode.maxLengthOffset': int(DECODE_LIMITS.maxLengthOffset.min, DECODE_LIMITS.maxLengthOffset.max),
-  backend: oneOf('auto', 'tensorflow', 'wasm', 'cpu'),
+  backend: oneOf('auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'),
 };
 
 function describe(spec: FieldSpec): string {

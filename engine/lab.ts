@@ -365,7 +365,7 @@ export class Lab {
   private readonly translators = new Map<number, { tag: string; step: number; loaded: LoadedModel }>();
 
   async translate(request: TranslateRequest): Promise<Translation[]> {
-    const { loadRunModel, translateTexts } = await import('./translate.js');
+    const { loadRunModel, translateTextsAsync } = await import('./translate.js');
     if (!Array.isArray(request.texts) || request.texts.length === 0) {
       throw new LabError('invalid-request', 'give at least one text to translate', { field: 'texts' });
     }
@@ -373,7 +373,7 @@ export class Lab {
       const { loadBundle } = await import('./export/bundle.js');
       const bundle = await loadBundle(request.bundlePath);
       try {
-        return translateTexts(bundle, request);
+        return await translateTextsAsync(bundle, request);
       } finally {
         bundle.model.dispose();
       }
@@ -389,7 +389,7 @@ export class Lab {
       cached = { tag, step, loaded: await loadRunModel(this.store, runId, tag) };
       this.translators.set(runId, cached);
     }
-    return translateTexts(cached.loaded, request);
+    return translateTextsAsync(cached.loaded, request);
   }
 
   async exportModel(request: ExportModelRequest): Promise<ExportResult> {

@@ -20,6 +20,7 @@ export {
   type LoadedModel,
   normalizeInput,
   translateTexts,
+  translateTextsAsync,
 } from './decode/translate-texts.js';
 
 /** Load a run's checkpoint ('best' by default, else 'last') into a model ready to translate. */

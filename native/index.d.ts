@@ -1,4 +1,4 @@
-/** The raw N-API surface of @mtlab/native; engine/backend/native.ts wraps it with typed helpers. */
+/** The raw N-API surface of @mtlab/native; engine/backend/addon.ts wraps it with typed helpers. */
 
 /**
  * `params` of {@link NativeBinding.gemm}: a Float64Array of 21 values in this order (src/addon.cc, GemmParam):

@@ -53,5 +53,5 @@ if (tests.length === 0) {
 }
 run('native and model tests on the portable addon, generic kernels', process.execPath, ['--test', ...tests], {
   cwd: root,
-  env: { ...process.env, MTLAB_NATIVE_ADDON: addon, MTLAB_NATIVE_ISA: 'generic' },
+  env: { ...process.env, MTLAB_NATIVE_ADDON: addon, MTLAB_ADDON_ISA: 'generic' },
 });

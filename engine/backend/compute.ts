@@ -1,6 +1,6 @@
 /**
  * The arithmetic of mtlab's fused kernels, on plain arrays. These JavaScript versions are the reference; the
- * native accelerator (engine/backend/native.ts) provides the same functions with the same signatures, and
+ * C++ addon (engine/backend/addon-compute.ts) provides the same functions with the same signatures, and
  * engine/backend/fused-kernels.ts uses whichever is present.
  *
  * Layouts are row-major. `mask` ([batch], 1 = real token, 0 = padding) makes a padded step keep the previous state:

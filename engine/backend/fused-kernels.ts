@@ -1,69 +1,24 @@
 /**
  * Fused kernels for the hot loops of training, registered for the `wasm` and `cpu` backends, each with its
- * gradient. They compute what the composite ops of engine/model compute, as one kernel call instead of a dozen:
- * a recurrent step on small matrices is dominated by the dispatch of many tiny ops, not by arithmetic.
+ * gradient. They compute what the composite ops in backend/ops.ts compute, as one kernel call instead of a dozen:
+ * a recurrent step on small matrices is dominated by the dispatch of many tiny ops, not by arithmetic. The model
+ * never calls them by name: backend/ops.ts has one typed function per kernel family, which picks the kernel or
+ * the composite ops.
  *
  *   MtlabGruCell / MtlabLstmCell            the gate arithmetic of one step, with padding masks
  *   MtlabAdditiveAttention / MtlabDotAttention  scores, masked softmax and context of one decoder step
  *   MtlabSoftmaxCrossEntropy               the loss over all target positions, with label smoothing
  *   MtlabSplitRows / MtlabConcatRows       time steps out of and back into one [time·batch, size] matrix
+ *   MtlabEmbedding, MtlabLogSoftmax, MtlabAdam  table rows by id, log-probabilities for search, one Adam update
  *
  * The kernels read and write the backends' memory directly (the wasm heap, or the cpu backend's arrays); the
- * arithmetic is engine/backend/compute.ts (JavaScript) or the native accelerator when it is loaded. Other
- * backends (tfjs-node) do not get them, and the model uses the composite ops there.
+ * arithmetic is engine/backend/compute.ts (JavaScript) or the native addon's (addon-compute.ts) when it is loaded.
+ * Other backends (tfjs-node) do not get them, and the model uses the composite ops there.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataType, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type Compute, jsCompute } from './compute.js';
-import type { WasmBackendLike } from './wasm-kernels.js';
-
-type Values = Float32Array | Int32Array;
-
-interface OutputSpec {
-  shape: number[];
-  dtype: DataType;
-}
-
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: Values } };
-  makeTensorInfo(shape: number[], dtype: DataType, values?: Values): TensorInfo;
-}
-
-/**
- * Run `compute` on the raw memory of `inputs`, producing `outputs`. On wasm the outputs are allocated first (an
- * allocation may grow the heap and invalidate earlier views), then every view is taken.
- */
-function withMemory(
-  backendName: string,
-  backend: unknown,
-  inputs: TensorInfo[],
-  outputs: OutputSpec[],
-  compute: (ins: Values[], outs: Values[]) => void,
-): TensorInfo[] {
-  if (backendName === 'wasm') {
-    const wasm = backend as WasmBackendLike;
-    const infos: TensorInfo[] = [];
-    try {
-      for (const o of outputs) infos.push(wasm.makeOutput(o.shape, o.dtype));
-    } catch (error) {
-      // An output that does not fit (engine/backend/wasm-kernels.ts, guardWasmHeap): free the ones made so far.
-      for (const info of infos) wasm.disposeData(info.dataId);
-      throw error;
-    }
-    const ins = inputs.map((i) => wasm.typedArrayFromHeap(i) as Values);
-    const outs = infos.map((i) => wasm.typedArrayFromHeap(i) as Values);
-    compute(ins, outs);
-    return infos;
-  }
-  const cpu = backend as CpuBackendLike;
-  const ins = inputs.map((i) => cpu.data.get(i.dataId).values);
-  const outs = outputs.map((o) => {
-    const size = o.shape.reduce((a, b) => a * b, 1);
-    return o.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
-  });
-  compute(ins, outs);
-  return outputs.map((o, k) => cpu.makeTensorInfo(o.shape, o.dtype, outs[k]));
-}
+import { type OutputSpec, type Values, withMemory } from './memory.js';
 
 /** The arithmetic in use: the native accelerator's when it is loaded, else the JavaScript reference. */
 let compute: Compute = jsCompute;
@@ -532,59 +487,6 @@ export function activeCompute(): Compute {
   return compute;
 }
 
-/** Read-only view of a float32 tensor's memory on wasm or cpu (null elsewhere). */
-export function readableView(tensor: tf.Tensor): Float32Array | null {
-  if (!enabled || tensor.dtype !== 'float32') return null;
-  const name = tf.getBackend();
-  if (name === 'wasm') return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(tensor) as Float32Array;
-  if (name === 'cpu') return (tf.backend() as unknown as CpuBackendLike).data.get(tensor.dataId).values as Float32Array;
-  return null;
-}
-
-/**
- * One Adam update as a kernel: new parameter, m and v tensors (never in place: the wasm backend caches packed
- * matMul weights by tensor, so a parameter must get new memory when it changes). Null where there is no kernel.
- */
-export function fusedAdam(
-  param: tf.Tensor,
-  grad: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
-  attrs: {
-    learningRate: number;
-    beta1: number;
-    beta2: number;
-    epsilon: number;
-    correction1: number;
-    correction2: number;
-    gradScale: number;
-  },
-): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
-  if (!hasFusedKernels()) return null;
-  return runFused('MtlabAdam', { param, grad, m, v }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
-}
-
-/** Row-wise log-softmax of [rows, vocab] logits for decoding (no gradient: search does not train). */
-export function logSoftmaxRows(logits: tf.Tensor): tf.Tensor {
-  if (!hasFusedKernels()) return tf.logSoftmax(logits);
-  return (runFused('MtlabLogSoftmax', { logits }) as tf.Tensor[])[0]!;
-}
-
-/** Rows of a matrix by index (beam search reorders states with it): `x[rows]`, for 2-D `x`. */
-export function gatherRows(x: tf.Tensor, rows: Int32Array): tf.Tensor {
-  if (x.shape.length === 2) return embed(x, rows);
-  const [first, ...rest] = x.shape;
-  const width = rest.reduce((a, b) => a * b, 1);
-  return tf.reshape(embed(tf.reshape(x, [first!, width]), rows), [rows.length, ...rest]);
-}
-
-/** Rows of an embedding table: `table[ids]` ([ids, width]). */
-export function embed(table: tf.Tensor, ids: Int32Array): tf.Tensor {
-  const idTensor = tf.tensor1d(ids, 'int32');
-  if (!hasFusedKernels()) return tf.gather(table, idTensor);
-  return (runFused('MtlabEmbedding', { table, ids: idTensor }) as tf.Tensor[])[0]!;
-}
-
 /** Whether the active backend runs mtlab's fused kernels. */
 export function hasFusedKernels(): boolean {
   return enabled && tf.getKernel('MtlabGruCell', tf.getBackend()) !== undefined;
@@ -595,10 +497,12 @@ export function setFusedKernels(on: boolean): void {
   enabled = on;
 }
 
+/** Run one of the kernels above; backend/ops.ts gives each a typed function. */
 export function runFused(
   kernel: string,
   inputs: Record<string, tf.Tensor>,
   attrs: Record<string, number> = {},
-): tf.Tensor | tf.Tensor[] {
-  return tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor | tf.Tensor[];
+): tf.Tensor[] {
+  const out = tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
 }

@@ -5,7 +5,7 @@
  * give the same bits on any number of threads (test/engine/native/gemm.test.ts checks it), so it does not count.
  */
 import type { BackendName, KernelSet } from '../api.js';
-import { nativeKernels } from './native.js';
+import { nativeKernels } from './addon.js';
 
 /** The kernels in use now, on `backend` (the native accelerator only serves the wasm backend). */
 export function currentKernelSet(backend: BackendName): KernelSet {

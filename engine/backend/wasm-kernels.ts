@@ -19,15 +19,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { LabError } from '../errors.js';
 import { WASM_HEAP_MAX_BYTES } from '../train/memory-estimate.js';
-import { nativeMatMulKernel } from './native.js';
-
-/** The parts of tfjs-backend-wasm's BackendWasm we use (it does not export the class type from its index). */
-export interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-  incRef(dataId: object): void;
-}
+import { addonMatMulKernel } from './addon.js';
+import type { WasmBackendLike } from './memory.js';
 
 /** The emscripten module behind the wasm backend (the parts the heap guard uses). */
 interface WasmModuleLike {
@@ -156,9 +149,9 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  // float32 matMuls run on the native SGEMM addon when it is built (native.ts); the rest as before.
-  wrapKernel('BatchMatMul', (original) => nativeMatMulKernel(fastTransposedMatMul(original)));
-  wrapKernel('_FusedMatMul', nativeMatMulKernel);
+  // float32 matMuls run on the addon's SGEMM when it is built (addon.ts); the rest as before.
+  wrapKernel('BatchMatMul', (original) => addonMatMulKernel(fastTransposedMatMul(original)));
+  wrapKernel('_FusedMatMul', addonMatMulKernel);
   wrapKernel('Identity', sharedIdentity);
   if (tf.getKernel('UnsortedSegmentSum', 'wasm') === undefined) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });

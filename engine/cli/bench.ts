@@ -17,7 +17,7 @@ const SECTIONS = ['training', 'decoding', 'store', 'ui'] as const;
 const bench: Command = {
   path: ['bench'],
   usage:
-    'mtlab bench [--json] [--steps N] [--rounds N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--profile] [--backend B]',
+    'mtlab bench [--json] [--steps N] [--rounds N] [--only training|decoding|store|ui ...] [--no-peer] [--variants] [--profile] [--backend B] [--model reference|large]',
   summary: 'benchmark training and decoding against PyTorch on this machine, and the experiment store at scale',
   help: [
     "The PyTorch side needs Debian's python3-torch and libopenblas0-pthread; without them mtlab's own figures are",
@@ -36,14 +36,17 @@ const bench: Command = {
     variants: { type: 'boolean' },
     profile: { type: 'boolean' },
     backend: { type: 'string' },
+    model: { type: 'string' },
   },
   async run(args, ctx) {
     const only = stringList(args, 'only');
     for (const s of only)
       if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`--only takes ${SECTIONS.join(', ')}`);
     const backend = stringOption(args, 'backend') ?? 'auto';
-    if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend))
-      throw new UsageError('--backend is auto, wasm, cpu or tensorflow');
+    if (!['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'].includes(backend))
+      throw new UsageError('--backend is auto, webgpu, wasm, cpu or tensorflow');
+    const model = stringOption(args, 'model') ?? 'reference';
+    if (model !== 'reference' && model !== 'large') throw new UsageError('--model is reference or large');
     const runner = new URL('../../bench/run.js', import.meta.url);
     if (!existsSync(runner))
       throw new LabError('internal', 'the benchmarks are not built (run `npm run build` in a checkout)');
@@ -56,6 +59,7 @@ const bench: Command = {
       sections: new Set(only.length > 0 ? (only as (typeof SECTIONS)[number][]) : SECTIONS),
       peer: !flag(args, 'no-peer'),
       backend: backend as 'auto',
+      model,
       variants: flag(args, 'variants'),
       profile: flag(args, 'profile'),
       log: (line) => writeLine(json ? ctx.stderr : ctx.stdout, line),

@@ -355,8 +355,8 @@ async function translateWithoutStore(
   request: { texts: string[]; bundlePath?: string } & Record<string, unknown>,
 ): Promise<Translation[]> {
   const { loadBundle } = await import('../export/bundle.js');
-  const { translateTexts } = await import('../translate.js');
-  return translateTexts(await loadBundle(request.bundlePath!), request);
+  const { translateTextsAsync } = await import('../translate.js');
+  return translateTextsAsync(await loadBundle(request.bundlePath!), request);
 }
 
 const experimentCreate: Command = {

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID, PAD_ID, SOS_ID, UNK_ID } from '../data/vocab.js';
 import type { Batch } from '../data/batch.js';
 import type { AttentionMemory } from '../model/attention.js';
-import { gatherRows, logSoftmaxRows } from '../backend/fused-kernels.js';
+import { gatherRows, logSoftmaxRows } from '../backend/ops.js';
 import { type DecoderState, selectStateRows } from '../model/decoder.js';
 import { Dropout } from '../model/dropout.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
@@ -88,9 +88,64 @@ interface Encoded {
   memory: AttentionMemory | null;
 }
 
+/** tf.tidy for results that hold tensors in typed objects (tidy keeps every tensor it finds in the result). */
+function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
+}
+
 function encodeForSearch(model: Seq2Seq, batch: Batch): Encoded {
-  const encoded = model.encode(batch, Dropout.none);
-  return { state: model.decoder.initialState(encoded), memory: model.decoder.prepareMemory(encoded) };
+  return tidy(() => {
+    const encoded = model.encode(batch, Dropout.none);
+    return { state: model.decoder.initialState(encoded), memory: model.decoder.prepareMemory(encoded) };
+  });
+}
+
+/**
+ * A search is written once, as a generator that yields the tensors it needs to read and receives their values;
+ * a driver reads them synchronously (wasm, cpu: `dataSync`) or asynchronously (webgpu, which cannot read
+ * synchronously in Node). The generator owns the tensors it keeps between steps and disposes them.
+ */
+type Search<T> = Generator<tf.Tensor[], T, Float32Array[]>;
+
+function runSync<T>(search: Search<T>): T {
+  let next = search.next();
+  while (!next.done) next = search.next(next.value.map((t) => t.dataSync() as Float32Array));
+  return next.value;
+}
+
+async function runAsync<T>(search: Search<T>): Promise<T> {
+  let next = search.next();
+  while (!next.done) {
+    let values: Float32Array[];
+    try {
+      values = (await Promise.all(next.value.map((t) => t.data()))) as Float32Array[];
+    } catch (error) {
+      search.return(undefined as T);
+      throw error;
+    }
+    next = search.next(values);
+  }
+  return next.value;
+}
+
+/** Every tensor of `kept`, so that a step can dispose what it replaces. */
+function tensorsOf(...kept: (DecoderState | AttentionMemory | tf.Tensor | null)[]): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  for (const item of kept) {
+    if (item === null) continue;
+    if (item instanceof tf.Tensor) out.push(item);
+    else if ('layers' in item) {
+      for (const layer of item.layers) out.push(layer.h, ...(layer.c === undefined ? [] : [layer.c]));
+      if (item.feed !== null) out.push(item.feed);
+    } else out.push(item.keys, item.values, item.maskBias);
+  }
+  return out;
+}
+
+/** Dispose the tensors of `old` that `keep` does not hold. */
+function release(old: tf.Tensor[], keep: tf.Tensor[]): void {
+  const kept = new Set(keep);
+  for (const t of old) if (!kept.has(t)) t.dispose();
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -101,9 +156,22 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** Greedy search: at each step the most probable token. One hypothesis per source. */
 export function greedySearch(model: Seq2Seq, sources: readonly number[][], options: SearchOptions): Hypothesis[] {
+  return runSync(greedy(model, sources, options));
+}
+
+/** `greedySearch` on any backend, webgpu included (reads without blocking). */
+export function greedySearchAsync(
+  model: Seq2Seq,
+  sources: readonly number[][],
+  options: SearchOptions,
+): Promise<Hypothesis[]> {
+  return runAsync(greedy(model, sources, options));
+}
+
+function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOptions): Search<Hypothesis[]> {
   const results: Hypothesis[] = [];
   for (const chunk of chunks(sources, options.chunkSize ?? 128)) {
-    tf.tidy(() => {
+    {
       const batch = sourceBatch(chunk);
       const n = chunk.length;
       const limits = chunk.map((s) => maxOutputLength(s.length, options));
@@ -119,42 +187,60 @@ export function greedySearch(model: Seq2Seq, sources: readonly number[][], optio
       let state = encoded.state;
       let previous: Int32Array = new Int32Array(n).fill(SOS_ID);
       const longest = Math.max(...limits);
-      for (let t = 0; t < longest && hyps.some((h) => !h.finished); t++) {
-        const step = model.decoder.step(
-          model.decoder.projectTokens(previous, Dropout.none),
-          state,
-          memory,
-          Dropout.none,
-        );
-        const logProbs = logSoftmaxRows(model.decoder.logits(step.output)).dataSync() as Float32Array;
-        const vocab = model.targetVocabSize;
-        const best = new Int32Array(n);
-        const bestLogProb = new Float32Array(n);
-        for (let b = 0; b < n; b++) {
-          // The first of equal maxima, as argMax, over the tokens an output can be.
-          let arg = UNK_ID;
-          for (let v = 0; v < vocab; v++) {
-            if (v !== PAD_ID && v !== SOS_ID && logProbs[b * vocab + v]! > logProbs[b * vocab + arg]!) arg = v;
+      try {
+        for (let t = 0; t < longest && hyps.some((h) => !h.finished); t++) {
+          const inputs = previous;
+          const current = state;
+          const step = tidy(() => {
+            const out = model.decoder.step(
+              model.decoder.projectTokens(inputs, Dropout.none),
+              current,
+              memory,
+              Dropout.none,
+            );
+            return {
+              state: out.state,
+              logProbs: logSoftmaxRows(model.decoder.logits(out.output)),
+              attention: out.attention,
+            };
+          });
+          const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
+          const [logProbs, attentionValues] = yield reads;
+          reads.forEach((r) => r.dispose());
+          release(tensorsOf(state), tensorsOf(step.state, memory));
+          state = step.state;
+          const vocab = model.targetVocabSize;
+          const best = new Int32Array(n);
+          const bestLogProb = new Float32Array(n);
+          for (let b = 0; b < n; b++) {
+            // The first of equal maxima, as argMax, over the tokens an output can be.
+            let arg = UNK_ID;
+            for (let v = 0; v < vocab; v++) {
+              if (v !== PAD_ID && v !== SOS_ID && logProbs[b * vocab + v]! > logProbs[b * vocab + arg]!) arg = v;
+            }
+            best[b] = arg;
+            bestLogProb[b] = logProbs[b * vocab + arg]!;
           }
-          best[b] = arg;
-          bestLogProb[b] = logProbs[b * vocab + arg]!;
+          const attention = attentionValues ?? null;
+          for (let b = 0; b < n; b++) {
+            const h = hyps[b]!;
+            if (h.finished || h.tokens.length >= limits[b]!) continue;
+            h.logProb += bestLogProb[b]!;
+            if (attention !== null)
+              h.attention.push(
+                attention.slice(b * batch.sourceLength, b * batch.sourceLength + batch.sourceLengths[b]!),
+              );
+            if (best[b] === EOS_ID) h.finished = true;
+            else h.tokens.push(best[b]!);
+          }
+          previous = best;
         }
-        const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
-        for (let b = 0; b < n; b++) {
-          const h = hyps[b]!;
-          if (h.finished || h.tokens.length >= limits[b]!) continue;
-          h.logProb += bestLogProb[b]!;
-          if (attention !== null)
-            h.attention.push(attention.slice(b * batch.sourceLength, b * batch.sourceLength + batch.sourceLengths[b]!));
-          if (best[b] === EOS_ID) h.finished = true;
-          else h.tokens.push(best[b]!);
-        }
-        previous = best;
-        state = step.state;
+      } finally {
+        release(tensorsOf(state, memory), []);
       }
       for (const h of hyps) h.score = h.logProb;
       results.push(...hyps);
-    });
+    }
   }
   return results;
 }
@@ -206,27 +292,45 @@ function topCandidates(
 
 /** Beam search with a length penalty; returns the n best hypotheses per source, best first. */
 export function beamSearch(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Hypothesis[][] {
+  return runSync(beam(model, sources, options));
+}
+
+/** `beamSearch` on any backend, webgpu included (reads without blocking). */
+export function beamSearchAsync(
+  model: Seq2Seq,
+  sources: readonly number[][],
+  options: BeamOptions,
+): Promise<Hypothesis[][]> {
+  return runAsync(beam(model, sources, options));
+}
+
+function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Search<Hypothesis[][]> {
   const k = Math.max(1, options.beamSize);
   const nBest = Math.min(k, Math.max(1, options.nBest ?? k));
   const results: Hypothesis[][] = [];
   const vocab = model.targetVocabSize;
   for (const chunk of chunks(sources, Math.max(1, Math.floor((options.chunkSize ?? 128) / k)))) {
-    tf.tidy(() => {
+    {
       const batch = sourceBatch(chunk);
       const n = chunk.length;
       const limits = chunk.map((s) => maxOutputLength(s.length, options));
       // Every sentence's encoding repeated k times: row n·k + j is beam j of sentence n.
       const repeat = Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k));
       const encoded = encodeForSearch(model, batch);
-      let state = selectStateRows(encoded.state, repeat);
-      const memory =
-        encoded.memory === null
-          ? null
-          : {
-              keys: gatherRows(encoded.memory.keys, repeat),
-              values: gatherRows(encoded.memory.values, repeat),
-              maskBias: gatherRows(encoded.memory.maskBias, repeat),
-            };
+      const expanded = tidy(() => ({
+        state: selectStateRows(encoded.state, repeat),
+        memory:
+          encoded.memory === null
+            ? null
+            : {
+                keys: gatherRows(encoded.memory.keys, repeat),
+                values: gatherRows(encoded.memory.values, repeat),
+                maskBias: gatherRows(encoded.memory.maskBias, repeat),
+              },
+      }));
+      release(tensorsOf(encoded.state, encoded.memory), []);
+      let state = expanded.state;
+      const memory = expanded.memory;
       let beams: Beam[][] = chunk.map(() =>
         Array.from({ length: k }, (_, j) => ({ tokens: [], logProb: j === 0 ? 0 : -Infinity, attention: [] })),
       );
@@ -234,88 +338,107 @@ export function beamSearch(model: Seq2Seq, sources: readonly number[][], options
       const done = chunk.map(() => false);
       let previous: Int32Array = new Int32Array(n * k).fill(SOS_ID);
       const longest = Math.max(...limits);
-      for (let t = 0; t < longest && done.some((d) => !d); t++) {
-        const step = model.decoder.step(
-          model.decoder.projectTokens(previous, Dropout.none),
-          state,
-          memory,
-          Dropout.none,
-        );
-        const logProbs = logSoftmaxRows(model.decoder.logits(step.output)).dataSync() as Float32Array;
-        const width = Math.min(2 * k, k * (vocab - 2));
-        const { values, indices } = topCandidates(logProbs, beams, n, k, vocab, width);
-        const attention = step.attention === null ? null : (step.attention.dataSync() as Float32Array);
-        const rows = new Int32Array(n * k);
-        const nextTokens = new Int32Array(n * k).fill(PAD_ID);
-        const nextBeams: Beam[][] = [];
-        for (let s = 0; s < n; s++) {
-          const alive: Beam[] = [];
-          for (let c = 0; c < width && alive.length < k && !done[s]; c++) {
-            const value = values[s * width + c]!;
-            if (value <= -1e29) break;
-            const flat = indices[s * width + c]!;
-            const from = Math.floor(flat / vocab);
-            const token = flat % vocab;
-            const parent = beams[s]![from]!;
-            const row = s * k + from;
-            const weights =
-              attention === null
-                ? null
-                : attention.slice(row * batch.sourceLength, row * batch.sourceLength + batch.sourceLengths[s]!);
-            const history = weights === null ? parent.attention : [...parent.attention, weights];
-            if (token === EOS_ID) {
-              const length = parent.tokens.length + 1;
-              finished[s]!.push({
-                tokens: parent.tokens,
-                logProb: value,
-                score: value / lengthPenalty(length, options.lengthPenalty),
-                attention: history,
-                finished: true,
-              });
-            } else {
-              rows[s * k + alive.length] = row;
-              nextTokens[s * k + alive.length] = token;
-              alive.push({ tokens: [...parent.tokens, token], logProb: value, attention: history });
+      try {
+        for (let t = 0; t < longest && done.some((d) => !d); t++) {
+          const inputs = previous;
+          const current = state;
+          const step = tidy(() => {
+            const out = model.decoder.step(
+              model.decoder.projectTokens(inputs, Dropout.none),
+              current,
+              memory,
+              Dropout.none,
+            );
+            return {
+              state: out.state,
+              logProbs: logSoftmaxRows(model.decoder.logits(out.output)),
+              attention: out.attention,
+            };
+          });
+          const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
+          const [logProbs, attentionValues] = yield reads;
+          reads.forEach((r) => r.dispose());
+          release(tensorsOf(state), tensorsOf(step.state, memory));
+          state = step.state;
+          const width = Math.min(2 * k, k * (vocab - 2));
+          const { values, indices } = topCandidates(logProbs!, beams, n, k, vocab, width);
+          const attention = attentionValues ?? null;
+          const rows = new Int32Array(n * k);
+          const nextTokens = new Int32Array(n * k).fill(PAD_ID);
+          const nextBeams: Beam[][] = [];
+          for (let s = 0; s < n; s++) {
+            const alive: Beam[] = [];
+            for (let c = 0; c < width && alive.length < k && !done[s]; c++) {
+              const value = values[s * width + c]!;
+              if (value <= -1e29) break;
+              const flat = indices[s * width + c]!;
+              const from = Math.floor(flat / vocab);
+              const token = flat % vocab;
+              const parent = beams[s]![from]!;
+              const row = s * k + from;
+              const weights =
+                attention === null
+                  ? null
+                  : attention.slice(row * batch.sourceLength, row * batch.sourceLength + batch.sourceLengths[s]!);
+              const history = weights === null ? parent.attention : [...parent.attention, weights];
+              if (token === EOS_ID) {
+                const length = parent.tokens.length + 1;
+                finished[s]!.push({
+                  tokens: parent.tokens,
+                  logProb: value,
+                  score: value / lengthPenalty(length, options.lengthPenalty),
+                  attention: history,
+                  finished: true,
+                });
+              } else {
+                rows[s * k + alive.length] = row;
+                nextTokens[s * k + alive.length] = token;
+                alive.push({ tokens: [...parent.tokens, token], logProb: value, attention: history });
+              }
             }
-          }
-          // Done once k hypotheses have finished and none still growing can beat them: a growing hypothesis can at
-          // best keep its log-probability and reach the longest length, whose penalty flatters it most.
-          if (finished[s]!.length >= k && alive.length > 0) {
-            const kthBest = finished[s]!.map((h) => h.score).sort((a, b) => b - a)[k - 1]!;
-            const bound = Math.max(...alive.map((b) => b.logProb)) / lengthPenalty(limits[s]!, options.lengthPenalty);
-            if (kthBest >= bound) done[s] = true;
-          } else if (finished[s]!.length >= k) {
-            done[s] = true;
-          }
-          // Cut at the length limit: the alive beams end here, unfinished.
-          if (!done[s] && t + 1 >= limits[s]!) {
-            for (const b of alive) {
-              if (!Number.isFinite(b.logProb)) continue;
-              finished[s]!.push({
-                tokens: b.tokens,
-                logProb: b.logProb,
-                score: b.logProb / lengthPenalty(b.tokens.length, options.lengthPenalty),
-                attention: b.attention,
-                finished: false,
-              });
+            // Done once k hypotheses have finished and none still growing can beat them: a growing hypothesis can at
+            // best keep its log-probability and reach the longest length, whose penalty flatters it most.
+            if (finished[s]!.length >= k && alive.length > 0) {
+              const kthBest = finished[s]!.map((h) => h.score).sort((a, b) => b - a)[k - 1]!;
+              const bound = Math.max(...alive.map((b) => b.logProb)) / lengthPenalty(limits[s]!, options.lengthPenalty);
+              if (kthBest >= bound) done[s] = true;
+            } else if (finished[s]!.length >= k) {
+              done[s] = true;
             }
-            done[s] = true;
+            // Cut at the length limit: the alive beams end here, unfinished.
+            if (!done[s] && t + 1 >= limits[s]!) {
+              for (const b of alive) {
+                if (!Number.isFinite(b.logProb)) continue;
+                finished[s]!.push({
+                  tokens: b.tokens,
+                  logProb: b.logProb,
+                  score: b.logProb / lengthPenalty(b.tokens.length, options.lengthPenalty),
+                  attention: b.attention,
+                  finished: false,
+                });
+              }
+              done[s] = true;
+            }
+            while (alive.length < k) {
+              rows[s * k + alive.length] = s * k;
+              alive.push({ tokens: [], logProb: -Infinity, attention: [] });
+            }
+            nextBeams.push(alive);
           }
-          while (alive.length < k) {
-            rows[s * k + alive.length] = s * k;
-            alive.push({ tokens: [], logProb: -Infinity, attention: [] });
-          }
-          nextBeams.push(alive);
+          beams = nextBeams;
+          previous = nextTokens;
+          const selected = tidy(() => selectStateRows(state, rows));
+          release(tensorsOf(state), tensorsOf(selected));
+          state = selected;
         }
-        beams = nextBeams;
-        previous = nextTokens;
-        state = selectStateRows(step.state, rows);
+      } finally {
+        release(tensorsOf(state, memory), []);
       }
       for (let s = 0; s < n; s++) {
         const ranked = finished[s]!.sort((a, b) => b.score - a.score).slice(0, nBest);
         results.push(ranked);
       }
-    });
+    }
   }
   return results;
 }

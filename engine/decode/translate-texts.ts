@@ -12,7 +12,7 @@ import { tutorialNormalize } from '../data/tutorial-preset.js';
 import { EOS } from '../data/vocab.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { checkBeamSize, checkInputLengths } from './limits.js';
-import { beamSearch, greedySearch, type Hypothesis } from './search.js';
+import { beamSearch, beamSearchAsync, greedySearch, greedySearchAsync, type Hypothesis } from './search.js';
 
 /** How input text is normalised before tokenization (what the dataset's import did to its sentences). */
 export interface InputNormalization {
@@ -67,10 +67,30 @@ function candidate(loaded: LoadedModel, h: Hypothesis): Translation['candidates'
 }
 
 /** Translate texts with greedy or beam search (the request's choice, else the run's decoding config). */
-export function translateTexts(
-  loaded: LoadedModel,
-  request: Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>,
-): Translation[] {
+export function translateTexts(loaded: LoadedModel, request: TextsRequest): Translation[] {
+  const plan = planTranslation(loaded, request);
+  if (plan.sources.length === 0) return plan.finish([]);
+  const results: Hypothesis[][] =
+    plan.strategy === 'greedy'
+      ? greedySearch(loaded.model, plan.sources, plan.limits).map((h) => [h])
+      : beamSearch(loaded.model, plan.sources, plan.beam);
+  return plan.finish(results);
+}
+
+/** `translateTexts` on any backend, webgpu included (its reads do not block). */
+export async function translateTextsAsync(loaded: LoadedModel, request: TextsRequest): Promise<Translation[]> {
+  const plan = planTranslation(loaded, request);
+  if (plan.sources.length === 0) return plan.finish([]);
+  const results: Hypothesis[][] =
+    plan.strategy === 'greedy'
+      ? (await greedySearchAsync(loaded.model, plan.sources, plan.limits)).map((h) => [h])
+      : await beamSearchAsync(loaded.model, plan.sources, plan.beam);
+  return plan.finish(results);
+}
+
+type TextsRequest = Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>;
+
+function planTranslation(loaded: LoadedModel, request: TextsRequest) {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
   if (strategy === 'beam') checkBeamSize(beamSize);
@@ -84,31 +104,31 @@ export function translateTexts(
   // output lines stay aligned with input lines and "" does not come back as the model's favourite first word.
   const toDecode = prepared.filter((p) => p.tokens.length > 0);
   const limits = { maxLengthRatio: loaded.decode.maxLengthRatio, maxLengthOffset: loaded.decode.maxLengthOffset };
-  const sources = toDecode.map((p) => p.ids);
-  const decoded: Hypothesis[][] =
-    sources.length === 0
-      ? []
-      : strategy === 'greedy'
-        ? greedySearch(loaded.model, sources, limits).map((h) => [h])
-        : beamSearch(loaded.model, sources, {
-            ...limits,
-            beamSize,
-            lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
-            nBest: request.nBest ?? beamSize,
-          });
-  let next = 0;
-  return prepared.map((p) => {
-    if (p.tokens.length === 0) {
-      return {
-        source: p.text,
-        sourceTokens: [],
-        candidates: [{ tokens: [], text: '', score: 0, logProb: 0, attention: [] }],
-      };
-    }
-    return {
-      source: p.text,
-      sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
-      candidates: decoded[next++]!.map((h) => candidate(loaded, h)),
-    };
-  });
+  return {
+    strategy,
+    limits,
+    sources: toDecode.map((p) => p.ids),
+    beam: {
+      ...limits,
+      beamSize,
+      lengthPenalty: request.lengthPenalty ?? loaded.decode.lengthPenalty,
+      nBest: request.nBest ?? beamSize,
+    },
+    finish: (results: Hypothesis[][]): Translation[] => {
+      let next = 0;
+      return prepared.map((p) =>
+        p.tokens.length === 0
+          ? {
+              source: p.text,
+              sourceTokens: [],
+              candidates: [{ tokens: [], text: '', score: 0, logProb: 0, attention: [] }],
+            }
+          : {
+              source: p.text,
+              sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
+              candidates: results[next++]!.map((h) => candidate(loaded, h)),
+            },
+      );
+    },
+  };
 }

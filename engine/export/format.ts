@@ -287,7 +287,7 @@ export function parseManifest(text: string, where: string): BundleManifest {
   return {
     ...(value as unknown as BundleManifest),
     formatVersion: version,
-    backend: r.choice(value.backend, 'backend', ['tensorflow', 'wasm', 'cpu'] as const),
+    backend: r.choice(value.backend, 'backend', ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
     model: checkModel(r, value.model),
     decode: checkDecode(r, value.decode),
     normalization: {

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Translation, TranslateRequest } from '../api.js';
 import { registerFusedKernels } from '../backend/fused-kernels.js';
-import { registerLinearKernels } from '../backend/linear.js';
+import { registerLinearKernels } from '../backend/linear-kernels.js';
 import { translateTexts } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
 import { type LoadedBundle, readBundle } from './read.js';

@@ -1,17 +1,23 @@
 /**
- * Attention over the encoder outputs h_1..h_S for a decoder query s.
+ * Attention over the encoder outputs h_1..h_S (the annotations) for decoder step i.
  *
- *   bahdanau (additive, Bahdanau et al. 2014):  e_j = vᵀ tanh(W h_j + U s_{i−1})
- *   luong dot (Luong et al. 2015):              e_j = sᵢᵀ h_j
- *   luong general:                              e_j = sᵢᵀ W_a h_j
+ *   bahdanau (additive; Bahdanau et al. 2014, appendix A.1.2, as the lectures write it):
+ *                    e_ij = vᵀ tanh(W s_{i−1} + U h_j + b)
+ *                    W s_{i−1}, the query, is computed at every decoder step from the previous decoder state;
+ *                    U h_j + b, the key, once per sentence in `prepare`. The paper writes no bias; this layer has
+ *                    one, b, on the key side (the key layer of bench/pytorch/model.py has it too). A second on the
+ *                    query side would add nothing: the two terms are summed. The saved parameter names predate
+ *                    the paper's letters and are kept so older checkpoints and bundles load: U is `attention.W`,
+ *                    b `attention.b`, W `attention.U`, v `attention.v`.
+ *   luong dot (Luong et al. 2015):              e_ij = s_iᵀ h_j
+ *   luong general:                              e_ij = s_iᵀ W_a h_j     (W_a h_j is the key, once per sentence)
  *
- * α = softmax(e) over the real (unpadded) source positions; the context is Σ_j α_j h_j. The parts of each score
- * that depend only on the encoder (W h_j, W_a h_j) are computed once per sentence in `prepare`.
+ * α_i = softmax(e_i) over the real (unpadded) source positions; the context is c_i = Σ_j α_ij h_j. Each `attend`
+ * is one call of backend/ops.ts (one fused kernel where the backend has it).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LuongScore } from '../api.js';
-import { hasFusedKernels, runFused } from '../backend/fused-kernels.js';
-import { linear } from './linear.js';
+import { type Attended, additiveAttention, dotAttention, linear } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 
 /** Encoder-side tensors an attention layer reads at every decoder step. */
@@ -24,12 +30,7 @@ export interface AttentionMemory {
   maskBias: tf.Tensor;
 }
 
-export interface AttentionResult {
-  /** [batch, valueSize]. */
-  context: tf.Tensor;
-  /** [batch, source]; each row sums to 1. */
-  weights: tf.Tensor;
-}
+export type AttentionResult = Attended;
 
 export interface Attention {
   prepare(values: tf.Tensor, mask: tf.Tensor): AttentionMemory;
@@ -42,49 +43,33 @@ function maskBias(mask: tf.Tensor): tf.Tensor {
   return tf.mul(tf.sub(1, mask), MASKED);
 }
 
-function weightedContext(scores: tf.Tensor, memory: AttentionMemory): AttentionResult {
-  const weights = tf.softmax(tf.add(scores, memory.maskBias));
-  const [batch, source] = weights.shape;
-  const context = tf.reshape(tf.matMul(tf.reshape(weights, [batch, 1, source]), memory.values), [batch, -1]);
-  return { context, weights };
-}
-
 export class BahdanauAttention implements Attention {
-  private readonly keyWeights: tf.Variable;
-  private readonly keyBias: tf.Variable;
-  private readonly queryWeights: tf.Variable;
-  private readonly energy: tf.Variable;
+  /** U and b: the key side. */
+  private readonly U: tf.Variable;
+  private readonly b: tf.Variable;
+  /** W: the query side. */
+  private readonly W: tf.Variable;
+  private readonly v: tf.Variable;
 
   constructor(valueSize: number, querySize: number, size: number, params: Parameters) {
-    this.keyWeights = params.uniform('attention.W', [valueSize, size], 1 / Math.sqrt(valueSize));
-    this.keyBias = params.uniform('attention.b', [size], 1 / Math.sqrt(valueSize));
-    this.queryWeights = params.uniform('attention.U', [querySize, size], 1 / Math.sqrt(querySize));
-    this.energy = params.uniform('attention.v', [size, 1], 1 / Math.sqrt(size));
+    // Created in this order (the seeded initial values depend on it), under the names saved checkpoints use.
+    this.U = params.uniform('attention.W', [valueSize, size], 1 / Math.sqrt(valueSize));
+    this.b = params.uniform('attention.b', [size], 1 / Math.sqrt(valueSize));
+    this.W = params.uniform('attention.U', [querySize, size], 1 / Math.sqrt(querySize));
+    this.v = params.uniform('attention.v', [size, 1], 1 / Math.sqrt(size));
   }
 
+  /** keys_j = U h_j + b for every source position. */
   prepare(values: tf.Tensor, mask: tf.Tensor): AttentionMemory {
     const [batch, source, valueSize] = values.shape;
     const flat = tf.reshape(values, [batch * source, valueSize]);
-    const keys = tf.reshape(linear(flat, this.keyWeights, this.keyBias), [batch, source, -1]);
+    const keys = tf.reshape(linear(flat, this.U, this.b), [batch, source, -1]);
     return { keys, values, maskBias: maskBias(mask) };
   }
 
+  /** e_ij = vᵀ tanh(W s_{i−1} + keys_j), α_i = softmax(e_i), c_i = Σ_j α_ij h_j; `query` is s_{i−1}. */
   attend(query: tf.Tensor, memory: AttentionMemory): AttentionResult {
-    const [batch, source, size] = memory.keys.shape;
-    if (hasFusedKernels()) {
-      const [context, weights] = runFused('MtlabAdditiveAttention', {
-        keys: memory.keys,
-        query: linear(query, this.queryWeights),
-        energy: this.energy,
-        maskBias: memory.maskBias,
-        values: memory.values,
-      }) as tf.Tensor[];
-      return { context: context!, weights: weights! };
-    }
-    const projectedQuery = tf.reshape(tf.matMul(query, this.queryWeights), [batch!, 1, size!]);
-    const hidden = tf.reshape(tf.tanh(tf.add(memory.keys, projectedQuery)), [batch * source, size]);
-    const scores = tf.reshape(tf.matMul(hidden, this.energy), [batch, source]);
-    return weightedContext(scores, memory);
+    return additiveAttention(memory.keys, linear(query, this.W), this.v, memory.maskBias, memory.values);
   }
 }
 
@@ -113,27 +98,8 @@ export class LuongAttention implements Attention {
     return { keys, values, maskBias: maskBias(mask) };
   }
 
+  /** e_ij = s_iᵀ keys_j, α_i = softmax(e_i), c_i = Σ_j α_ij h_j; `query` is s_i. */
   attend(query: tf.Tensor, memory: AttentionMemory): AttentionResult {
-    const [batch, source, size] = memory.keys.shape;
-    if (hasFusedKernels()) {
-      const [context, weights] = runFused('MtlabDotAttention', {
-        keys: memory.keys,
-        query,
-        maskBias: memory.maskBias,
-        values: memory.values,
-      }) as tf.Tensor[];
-      return { context: context!, weights: weights! };
-    }
-    const scores = tf.reshape(tf.matMul(memory.keys, tf.reshape(query, [batch, size, 1])), [batch, source]);
-    return weightedContext(scores, memory);
+    return dotAttention(memory.keys, query, memory.maskBias, memory.values);
   }
-}
-
-/** Pick rows of a memory (beam search expands and reorders hypotheses). */
-export function selectMemoryRows(memory: AttentionMemory, rows: tf.Tensor): AttentionMemory {
-  return {
-    keys: tf.gather(memory.keys, rows),
-    values: tf.gather(memory.values, rows),
-    maskBias: tf.gather(memory.maskBias, rows),
-  };
 }

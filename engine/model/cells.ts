@@ -9,13 +9,12 @@
  *         c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)                                   h' = σ(o) ⊙ tanh(c')
  *
  * Speed: the input part W_ih x is computed for all time steps in one matMul by the caller (`projectInput`); only
- * W_hh h and the gate arithmetic run inside the time loop (`step`). The gate arithmetic goes through `gates.ts`,
- * which uses one fused kernel per step where the backend has it.
+ * W_hh h and the gate arithmetic run inside the time loop (`step`): one call of backend/ops.ts, one fused kernel
+ * per step where the backend has it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellType } from '../api.js';
-import { gruGates, lstmGates, rnnGates } from './gates.js';
-import { linear } from './linear.js';
+import { gruCell, linear, lstmCell, rnnCell } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 
 export interface CellState {
@@ -71,8 +70,8 @@ export class RecurrentCell {
   step(projectedInput: tf.Tensor, state: CellState, mask?: tf.Tensor): CellState {
     const hidden = linear(state.h, this.hiddenWeights, this.hiddenBias);
     const m = mask ?? null;
-    if (this.kind === 'gru') return { h: gruGates(projectedInput, hidden, state.h, m) };
-    if (this.kind === 'lstm') return lstmGates(projectedInput, hidden, state.h, state.c!, m);
-    return { h: rnnGates(projectedInput, hidden, state.h, m) };
+    if (this.kind === 'gru') return { h: gruCell(projectedInput, hidden, state.h, m) };
+    if (this.kind === 'lstm') return lstmCell(projectedInput, hidden, state.h, state.c!, m);
+    return { h: rnnCell(projectedInput, hidden, state.h, m) };
   }
 }

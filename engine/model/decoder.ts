@@ -17,8 +17,7 @@ import { type Attention, type AttentionMemory, BahdanauAttention, LuongAttention
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
 import type { EncodedBatch } from './encoder.js';
-import { embed, gatherRows } from '../backend/fused-kernels.js';
-import { linear } from './linear.js';
+import { embed, gatherRows, linear } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 
 export interface DecoderState {
@@ -107,7 +106,7 @@ export class Decoder {
   }
 
   /** E y W_ih[emb] + b_ih for many tokens at once (all time steps of a batch): [tokens, gates·hidden]. */
-  projectTokens(tokens: Int32Array, dropout: Dropout): tf.Tensor {
+  projectTokens(tokens: Int32Array | tf.Tensor, dropout: Dropout): tf.Tensor {
     const embedded = dropout.apply(embed(this.embedding, tokens));
     return this.layers[0]!.projectInput('emb', embedded, true);
   }

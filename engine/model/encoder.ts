@@ -8,10 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../api.js';
-import { embed } from '../backend/fused-kernels.js';
+import { concatRows, embed, splitRows } from '../backend/ops.js';
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';
-import { concatRows, splitRows } from './gates.js';
 import type { Parameters } from './params.js';
 
 export interface EncodedBatch {

@@ -66,14 +66,22 @@ export class Parameters {
     return n;
   }
 
-  /** Copy every value out (synchronously; call between steps). */
+  /** Copy every value out (synchronously; call between steps; not on webgpu: see `serializeAsync`). */
   serialize(): ParameterBlob {
+    return this.blob(this.names.map((name) => this.get(name).dataSync() as Float32Array));
+  }
+
+  /** `serialize` on any backend, webgpu included (reads without blocking). */
+  async serializeAsync(): Promise<ParameterBlob> {
+    return this.blob(await Promise.all(this.names.map((name) => this.get(name).data() as Promise<Float32Array>)));
+  }
+
+  private blob(parts: Float32Array[]): ParameterBlob {
     const names = this.names;
     const shapes = names.map((n) => this.get(n).shape.slice());
     const values = new Float32Array(this.count);
     let offset = 0;
-    for (const name of names) {
-      const data = this.get(name).dataSync() as Float32Array;
+    for (const data of parts) {
       values.set(data, offset);
       offset += data.length;
     }

@@ -12,8 +12,7 @@ import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';
 import { Dropout } from './dropout.js';
 import { Encoder } from './encoder.js';
-import { concatRows, splitRows } from './gates.js';
-import { maskedCrossEntropy } from './loss.js';
+import { concatRows, readsSynchronously, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
 import { Parameters } from './params.js';
 
 export interface LossOptions {
@@ -63,7 +62,10 @@ export class Seq2Seq {
     return this.encoder.encode(batch.source, batch.sourceMask, batch.size, batch.sourceLength, dropout);
   }
 
-  /** Mean loss per real target token; call inside `tf.variableGrads` to train. */
+  /**
+   * Mean loss per real target token, with optional label smoothing ε (Szegedy et al. 2016):
+   * loss_t = −(1 − ε) log p(y_t) − ε · mean_v log p(v). Call inside `tf.variableGrads` to train.
+   */
   loss(batch: Batch, options: LossOptions): tf.Scalar {
     const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
     const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
@@ -71,7 +73,7 @@ export class Seq2Seq {
       options.teacherForcing >= 1 || options.rng === null
         ? this.teacherForced(batch, options.dropout).logits
         : this.scheduledSampling(batch, options);
-    return maskedCrossEntropy(logits, targets, mask, options.labelSmoothing);
+    return softmaxCrossEntropy(logits, targets, mask, options.labelSmoothing);
   }
 
   /** The decoder fed the reference at every step (training, validation loss, attention on references). */
@@ -108,11 +110,17 @@ export class Seq2Seq {
     let state = this.decoder.initialState(encoded);
     const reference = timeMajor(batch.targetIn, size, targetLength);
     const logits: tf.Tensor[] = [];
-    let previous: Int32Array | null = null;
+    // Where the backend cannot read synchronously (webgpu), the predictions stay on the device and the coins
+    // (drawn in the same order) pick between them and the reference there.
+    const onDevice = !readsSynchronously();
+    let previous: Int32Array | tf.Tensor | null = null;
     for (let t = 0; t < targetLength; t++) {
-      const tokens = reference.slice(t * size, (t + 1) * size);
-      if (previous !== null) {
-        for (let b = 0; b < size; b++) if (!rng.chance(options.teacherForcing)) tokens[b] = previous[b];
+      let tokens: Int32Array | tf.Tensor = reference.slice(t * size, (t + 1) * size);
+      if (previous instanceof tf.Tensor) {
+        const useReference = Uint8Array.from({ length: size }, () => (rng.chance(options.teacherForcing) ? 1 : 0));
+        tokens = tf.where(tf.tensor1d(useReference, 'bool'), tf.tensor1d(tokens, 'int32'), previous);
+      } else if (previous !== null) {
+        for (let b = 0; b < size; b++) if (!rng.chance(options.teacherForcing)) tokens[b] = previous[b]!;
       }
       const step = this.decoder.step(
         this.decoder.projectTokens(tokens, options.dropout),
@@ -123,7 +131,9 @@ export class Seq2Seq {
       state = step.state;
       const stepLogits = this.decoder.logits(options.dropout.apply(step.output));
       logits.push(stepLogits);
-      previous = tf.tidy(() => tf.argMax(stepLogits, 1)).dataSync() as Int32Array;
+      previous = onDevice
+        ? tf.argMax(stepLogits, 1)
+        : (tf.tidy(() => tf.argMax(stepLogits, 1)).dataSync() as Int32Array);
     }
     return concatRows(logits);
   }

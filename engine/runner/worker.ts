@@ -4,7 +4,7 @@
  * If the host goes away, the worker exits at once and leaves the run `running`; the next process to open the
  * store finds its process gone and marks it `interrupted`, resumable from its last checkpoint.
  */
-import { setNativeThreads } from '../backend/native.js';
+import { defaultAddonThreads } from '../backend/addon.js';
 import { LabError } from '../errors.js';
 import { writeRetryMs } from '../store/locks.js';
 import { Store } from '../store/store.js';
@@ -77,8 +77,8 @@ process.on('disconnect', hostGone);
 process.on('message', (message: HostMessage) => {
   if (message.type === 'cancel') cancelled = true;
   else if (message.type === 'start') {
-    // MTLAB_NATIVE_THREADS, when set, wins over the host's share of the cores.
-    if (!process.env.MTLAB_NATIVE_THREADS) setNativeThreads(message.threads);
+    // MTLAB_ADDON_THREADS, when set, wins over the host's share of the cores.
+    defaultAddonThreads(message.threads);
     void train(message.storePath, message.runId).finally(() => {
       process.off('disconnect', hostGone);
       process.disconnect?.();

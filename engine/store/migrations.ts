@@ -192,6 +192,11 @@ CREATE TABLE queue_owner (
     name: 'the kernel set a run trains with',
     sql: `ALTER TABLE runs ADD COLUMN kernel_set TEXT; -- JSON KernelSet of the latest training session`,
   },
+  {
+    version: 4,
+    name: 'the GPU adapter a run trained on',
+    sql: `ALTER TABLE runs ADD COLUMN backend_adapter TEXT;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -572,6 +572,13 @@ export class Store {
     return row;
   }
 
+  /** The GPU adapter a run trained on (webgpu: vendor, architecture, description), or null. */
+  runAdapter(id: number): string | null {
+    const row = this.db.prepare('SELECT backend_adapter FROM runs WHERE id = ?').get(id) as
+      { backend_adapter: string | null } | undefined;
+    return row?.backend_adapter ?? null;
+  }
+
   hasRun(id: number): boolean {
     return this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined;
   }
@@ -678,13 +685,20 @@ export class Store {
    */
   markRunning(
     id: number,
-    info: { pid: number; backend: string; parameters: number; totalSteps: number; kernelSet?: KernelSet },
+    info: {
+      pid: number;
+      backend: string;
+      adapter?: string | null;
+      parameters: number;
+      totalSteps: number;
+      kernelSet?: KernelSet;
+    },
   ): void {
     const result = this.write(`start run ${id}`, () =>
       this.db
         .prepare(
-          `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, parameters = ?, total_steps = ?,
-           kernel_set = coalesce(?, kernel_set), error = NULL, finished_at = NULL, heartbeat_at = ?,
+          `UPDATE runs SET status = 'running', pid = ?, host = ?, backend = ?, backend_adapter = ?, parameters = ?,
+           total_steps = ?, kernel_set = coalesce(?, kernel_set), error = NULL, finished_at = NULL, heartbeat_at = ?,
            started_at = coalesce(started_at, ?)
          WHERE id = ? AND status IN ('queued', 'running')`,
         )
@@ -692,6 +706,7 @@ export class Store {
           info.pid,
           os.hostname(),
           info.backend,
+          info.adapter ?? null,
           info.parameters,
           info.totalSteps,
           info.kernelSet === undefined ? null : JSON.stringify(info.kernelSet),

@@ -9,7 +9,7 @@ import type { EncodedPair } from '../data/batch.js';
 import { evaluationBatches } from '../data/batching.js';
 import type { PreparedData } from '../data/encode.js';
 import { EOS, UNK_ID } from '../data/vocab.js';
-import { beamSearch, greedySearch, type Hypothesis } from '../decode/search.js';
+import { beamSearchAsync, greedySearchAsync, type Hypothesis } from '../decode/search.js';
 import {
   alignmentCounts,
   type AlignmentCounts,
@@ -50,33 +50,40 @@ interface TeacherForcedStats {
   alignment: AlignmentCounts[];
 }
 
-function teacherForcedStats(
+async function teacherForcedStats(
   model: Seq2Seq,
   data: PreparedData,
   split: Split,
   pairs: EncodedPair[],
   batchSize: number,
-): TeacherForcedStats {
+): Promise<TeacherForcedStats> {
   const stats: TeacherForcedStats = { nll: 0, tokens: 0, correct: 0, alignment: [] };
   const gold = data.text[split];
   const wantAlignment = model.config.attention !== 'none' && gold.some((p) => p.alignment !== null);
   for (const batch of evaluationBatches(pairs, batchSize)) {
-    tf.tidy(() => {
+    const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
+    const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
+    // The tensors to read, computed in one tidy; read without blocking (webgpu cannot read synchronously).
+    const outputs = tf.tidy((): { picked: tf.Tensor; predicted: tf.Tensor; attention?: tf.Tensor } => {
       const out = model.teacherForced(batch, Dropout.none);
       const vocab = out.logits.shape[1]!;
-      const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
-      const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
       const logProbs = tf.logSoftmax(out.logits);
-      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1).dataSync();
-      const predicted = tf.argMax(out.logits, 1).dataSync();
+      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(targets, 'int32'), vocab)), 1);
+      const predicted = tf.argMax(out.logits, 1);
+      return out.attention === null ? { picked, predicted } : { picked, predicted, attention: out.attention };
+    });
+    const reads = [outputs.picked, outputs.predicted, ...(outputs.attention === undefined ? [] : [outputs.attention])];
+    const [picked, predicted, attention] = await Promise.all(reads.map((t) => t.data()));
+    reads.forEach((t) => t.dispose());
+    {
       for (let i = 0; i < targets.length; i++) if (mask[i] !== 0) stats.nll -= picked[i]!;
       // A target `<unk>` counts and is always wrong.
-      const accuracy = tokenAccuracy({ predicted, target: targets, mask, unkId: UNK_ID });
+      const accuracy = tokenAccuracy({ predicted: predicted as Int32Array, target: targets, mask, unkId: UNK_ID });
       stats.tokens += accuracy.total;
       stats.correct += accuracy.correct;
-      if (wantAlignment && out.attention !== null) {
+      if (wantAlignment && attention !== undefined) {
         // [targetLength, batch, sourceLength] → one matrix per sentence (rows: reference target words).
-        const weights = out.attention.dataSync() as Float32Array;
+        const weights = attention as Float32Array;
         const { size, targetLength, sourceLength } = batch;
         for (let b = 0; b < size; b++) {
           const alignment = gold[batch.indices[b]!]?.alignment;
@@ -97,27 +104,28 @@ function teacherForcedStats(
           );
         }
       }
-    });
+    }
   }
   return stats;
 }
 
 /** Decode `pairs` with greedy or beam search (as configured). */
-export function decodePairs(
+export async function decodePairs(
   model: Seq2Seq,
   pairs: readonly EncodedPair[],
   decode: DecodeConfig,
   strategy: 'greedy' | 'beam',
-): Hypothesis[] {
+): Promise<Hypothesis[]> {
   const sources = pairs.map((p) => p.source);
   const limits = { maxLengthRatio: decode.maxLengthRatio, maxLengthOffset: decode.maxLengthOffset };
-  if (strategy === 'greedy') return greedySearch(model, sources, limits);
-  return beamSearch(model, sources, {
+  if (strategy === 'greedy') return greedySearchAsync(model, sources, limits);
+  const beams = await beamSearchAsync(model, sources, {
     ...limits,
     beamSize: decode.beamSize,
     lengthPenalty: decode.lengthPenalty,
     nBest: 1,
-  }).map((best) => best[0]!);
+  });
+  return beams.map((best) => best[0]!);
 }
 
 /** Turn output ids into text with the dataset's target tokenizer. */
@@ -147,16 +155,16 @@ function datasetBucketEdges(data: PreparedData): number[] {
   return edges;
 }
 
-export function evaluate(
+export async function evaluate(
   model: Seq2Seq,
   data: PreparedData,
   split: Split,
   pairs: EncodedPair[],
   options: EvaluationOptions,
-): Evaluation {
-  const forced = teacherForcedStats(model, data, split, pairs, options.batchSize);
+): Promise<Evaluation> {
+  const forced = await teacherForcedStats(model, data, split, pairs, options.batchSize);
   const strategy = options.strategy === 'greedy' ? 'greedy' : options.decode.strategy;
-  const hypotheses = decodePairs(model, pairs, options.decode, strategy);
+  const hypotheses = await decodePairs(model, pairs, options.decode, strategy);
   const text = data.text[split];
   const hypothesisStrings = hypotheses.map((h) => hypothesisText(data, h.tokens));
   const references = pairs.map((p) => text[p.index]!.target);

@@ -6,7 +6,8 @@
  *   sgd:  b ← μ b + g;  θ ← θ − lr · b     (μ = 0: plain SGD)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { activeCompute, fusedAdam, readableView } from '../backend/fused-kernels.js';
+import { activeCompute } from '../backend/fused-kernels.js';
+import { adamUpdate, readableView } from '../backend/ops.js';
 
 export interface OptimizerState {
   kind: 'adam' | 'sgd';
@@ -15,16 +16,24 @@ export interface OptimizerState {
   slots: Float32Array[][];
 }
 
+export type GradScale = number | tf.Scalar;
+
+const unscaled = (scale: GradScale): boolean => typeof scale === 'number' && scale === 1;
+
 export interface Optimizer {
   readonly kind: 'adam' | 'sgd';
-  /** Apply one update with the given gradients (same order as the variables), each scaled by `gradScale`. */
+  /**
+   * Apply one update with the given gradients (same order as the variables), each scaled by `gradScale` (a
+   * number, or a scalar tensor where the scale stays on the device).
+   */
   apply(
     variables: readonly tf.Variable[],
     gradients: readonly tf.Tensor[],
     learningRate: number,
-    gradScale?: number,
+    gradScale?: GradScale,
   ): void;
-  state(): OptimizerState;
+  /** The slots' values (read without blocking). */
+  state(): Promise<OptimizerState>;
   load(state: OptimizerState): void;
   dispose(): void;
 }
@@ -47,15 +56,20 @@ export class Adam implements Optimizer {
     }
   }
 
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number, gradScale = 1): void {
+  apply(
+    variables: readonly tf.Variable[],
+    gradients: readonly tf.Tensor[],
+    learningRate: number,
+    gradScale: GradScale = 1,
+  ): void {
     this.t += 1;
-    if (this.applyFused(variables, gradients, learningRate, gradScale)) return;
+    if (typeof gradScale === 'number' && this.applyFused(variables, gradients, learningRate, gradScale)) return;
     const correction1 = 1 - this.beta1 ** this.t;
     const correction2 = Math.sqrt(1 - this.beta2 ** this.t);
     const stepSize = learningRate / correction1;
     tf.tidy(() => {
       variables.forEach((variable, i) => {
-        const g = gradScale === 1 ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
+        const g = unscaled(gradScale) ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
         const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         this.m[i]!.assign(m);
@@ -83,7 +97,7 @@ export class Adam implements Optimizer {
       gradScale,
     };
     for (let i = 0; i < variables.length; i++) {
-      const updated = fusedAdam(variables[i]!, gradients[i]!, this.m[i]!, this.v[i]!, attrs);
+      const updated = adamUpdate(variables[i]!, gradients[i]!, this.m[i]!, this.v[i]!, attrs);
       if (updated === null) return false;
       const [param, m, v] = updated;
       variables[i]!.assign(param);
@@ -96,11 +110,12 @@ export class Adam implements Optimizer {
     return true;
   }
 
-  state(): OptimizerState {
+  async state(): Promise<OptimizerState> {
+    const read = (t: tf.Tensor): Promise<Float32Array> => t.data() as Promise<Float32Array>;
     return {
       kind: 'adam',
       step: this.t,
-      slots: this.m.map((m, i) => [m.dataSync() as Float32Array, this.v[i]!.dataSync() as Float32Array]),
+      slots: await Promise.all(this.m.map(async (m, i) => [await read(m), await read(this.v[i]!)])),
     };
   }
 
@@ -131,11 +146,16 @@ export class Sgd implements Optimizer {
     if (momentum > 0) for (const variable of variables) this.buffers.push(zeroSlot(variable));
   }
 
-  apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[], learningRate: number, gradScale = 1): void {
+  apply(
+    variables: readonly tf.Variable[],
+    gradients: readonly tf.Tensor[],
+    learningRate: number,
+    gradScale: GradScale = 1,
+  ): void {
     this.t += 1;
     tf.tidy(() => {
       variables.forEach((variable, i) => {
-        let direction = gradScale === 1 ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
+        let direction = unscaled(gradScale) ? gradients[i]! : tf.mul(gradients[i]!, gradScale);
         if (this.momentum > 0) {
           const buffer = this.t === 1 ? direction : tf.add(tf.mul(this.buffers[i]!, this.momentum), direction);
           this.buffers[i]!.assign(buffer);
@@ -146,8 +166,9 @@ export class Sgd implements Optimizer {
     });
   }
 
-  state(): OptimizerState {
-    return { kind: 'sgd', step: this.t, slots: this.buffers.map((b) => [b.dataSync() as Float32Array]) };
+  async state(): Promise<OptimizerState> {
+    const slots = await Promise.all(this.buffers.map(async (b) => [(await b.data()) as Float32Array]));
+    return { kind: 'sgd', step: this.t, slots };
   }
 
   load(state: OptimizerState): void {
@@ -183,6 +204,18 @@ export function createOptimizer(kind: 'adam' | 'sgd', variables: readonly tf.Var
 
 /** The global L2 norm of the gradients (read from backend memory where possible). */
 export function globalNorm(gradients: readonly tf.Tensor[]): number {
+  const norm = gradientNorm(gradients);
+  if (typeof norm === 'number') return norm;
+  const value = norm.dataSync()[0]!;
+  norm.dispose();
+  return value;
+}
+
+/**
+ * The global L2 norm of the gradients: a number where the backend's memory can be read in place (wasm, cpu), else
+ * a scalar tensor computed on the device (webgpu, tensorflow), so the step needs no read-back.
+ */
+export function gradientNorm(gradients: readonly tf.Tensor[]): number | tf.Scalar {
   const views = gradients.map(readableView);
   if (views.every((v) => v !== null)) {
     const compute = activeCompute();
@@ -190,10 +223,14 @@ export function globalNorm(gradients: readonly tf.Tensor[]): number {
     for (const v of views) sum += compute.sumOfSquares(v!, v!.length);
     return Math.sqrt(sum);
   }
-  const squared = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.square(g)))));
-  const norm = Math.sqrt(squared.dataSync()[0]!);
-  squared.dispose();
-  return norm;
+  return tf.tidy(() => tf.sqrt(tf.addN(gradients.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+}
+
+/** `clipScale` on the device: 1, or maxNorm / (norm + 1e-6) where the norm is finite and above maxNorm. */
+export function clipScaleTensor(norm: tf.Scalar, maxNorm: number): tf.Scalar {
+  if (maxNorm <= 0) return tf.scalar(1);
+  const clip = tf.logicalAnd(tf.greater(norm, maxNorm), tf.isFinite(norm));
+  return tf.where(clip, tf.div(maxNorm, tf.add(norm, 1e-6)), tf.scalar(1)) as tf.Scalar;
 }
 
 /**

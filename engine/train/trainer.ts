@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, EvaluationMetricName, KernelSet, MetricKey, RunConfig } from '../api.js';
 import { currentKernelSet } from '../backend/kernel-set.js';
 import { useBackend } from '../backend/select.js';
+import { activeAdapter, describeAdapter } from '../backend/webgpu.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
 import { batchesPerEpoch, epochBatches } from '../data/batching.js';
@@ -21,7 +22,7 @@ import { Rng } from '../random.js';
 import type { MetricPoint, Store } from '../store/store.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type TrainerState } from './checkpoint.js';
 import { attentionLabels, evaluate, pickSamples } from './evaluate.js';
-import { clippedUpdate, createOptimizer, type Optimizer } from './optimizer.js';
+import { clipScale, createOptimizer, gradientNorm, type Optimizer } from './optimizer.js';
 import { LearningRate, teacherForcingRatio } from './schedule.js';
 
 export interface ProgressReport {
@@ -146,9 +147,11 @@ export class Trainer {
     }
     trainer.kernelSet = currentKernelSet(backend);
     trainer.previousKernelSet = record.kernelSet;
+    const adapter = activeAdapter();
     store.markRunning(runId, {
       pid: options.pid ?? process.pid,
       backend,
+      adapter: adapter === null ? null : describeAdapter(adapter),
       parameters: model.params.count,
       totalSteps,
       kernelSet: trainer.kernelSet,
@@ -205,31 +208,33 @@ export class Trainer {
     });
   }
 
-  private checkpoint(tag: 'last' | 'best', metrics: Record<string, number>): void {
+  private async checkpoint(tag: 'last' | 'best', metrics: Record<string, number>): Promise<void> {
     const vocab = this.data.vocabularies;
+    const trainer = { ...this.state };
     const blob = encodeCheckpoint({
       model: this.config.model,
       vocab: { source: vocab.source.toJSON(), target: vocab.target.toJSON() },
-      parameters: this.model.params.serialize(),
-      optimizer: this.optimizer.state(),
-      trainer: this.state,
+      parameters: await this.model.params.serializeAsync(),
+      optimizer: await this.optimizer.state(),
+      trainer,
     });
     this.store.saveCheckpoint(this.runId, tag, this.state.step, metrics, blob);
   }
 
   /**
-   * One optimiser step on `batch`: the loss, the gradient norm, and whether the update was applied (not where the
-   * gradient norm is not finite).
+   * One optimiser step on `batch`: the loss, the gradients' global norm, and whether the update was applied (not
+   * where the norm is not finite: parameters and optimiser state stay untouched). On backends whose memory the step
+   * cannot read in place (webgpu) the norm is read from the device before the update, to know whether to apply it.
    */
-  private trainStep(
+  private async trainStep(
     batch: Batch,
     learningRate: number,
     rng: Rng,
-  ): { loss: number; gradNorm: number; applied: boolean } {
+  ): Promise<{ loss: number; gradNorm: number; applied: boolean }> {
     const train = this.config.train;
     const ratio = teacherForcingRatio(train.teacherForcing, train.teacherForcingDecay, this.state.step);
     const variables = this.model.params.variables;
-    return tf.tidy(() => {
+    const { loss, ordered, norm } = tf.tidy(() => {
       const dropout = this.model.dropout(rng);
       const { value, grads } = tf.variableGrads(
         () =>
@@ -242,13 +247,20 @@ export class Trainer {
         variables,
       );
       const ordered = variables.map((v) => grads[v.name]!);
-      const update = clippedUpdate(this.optimizer, variables, ordered, learningRate, train.clipNorm);
-      return { loss: value.dataSync()[0]!, ...update };
+      return { loss: value, ordered, norm: gradientNorm(ordered) };
     });
+    const gradNorm = typeof norm === 'number' ? norm : (await norm.data())[0]!;
+    const applied = Number.isFinite(gradNorm);
+    if (applied)
+      tf.tidy(() => this.optimizer.apply(variables, ordered, learningRate, clipScale(gradNorm, train.clipNorm)));
+    tf.dispose(typeof norm === 'number' ? ordered : [...ordered, norm]);
+    const lossValue = (await loss.data())[0]!;
+    loss.dispose();
+    return { loss: lossValue, gradNorm, applied };
   }
 
-  private validate(): Record<string, number> {
-    const evaluation = evaluate(this.model, this.data, 'valid', this.validation, {
+  private async validate(): Promise<Record<string, number>> {
+    const evaluation = await evaluate(this.model, this.data, 'valid', this.validation, {
       decode: this.config.decode,
       strategy: 'greedy',
       batchSize: Math.max(this.config.train.batchSize, 64),
@@ -315,7 +327,7 @@ export class Trainer {
       const batch = batches[this.state.batchInEpoch]!;
       const learningRate = schedule.at(this.state.step + 1);
       const started = performance.now();
-      const { loss, gradNorm, applied } = this.trainStep(batch, learningRate, rng);
+      const { loss, gradNorm, applied } = await this.trainStep(batch, learningRate, rng);
       if (!Number.isFinite(loss)) {
         throw new LabError(
           'internal',
@@ -361,12 +373,12 @@ export class Trainer {
       });
 
       if (step % train.validateEvery === 0 || step === this.totalSteps) {
-        const metrics = this.validate();
+        const metrics = await this.validate();
         schedule.observe(metrics.loss!);
         this.state.plateau = schedule.state;
-        const stop = this.trackBest(metrics);
+        const stop = await this.trackBest(metrics);
         this.state.trainSeconds = elapsed();
-        this.checkpoint('last', metrics);
+        await this.checkpoint('last', metrics);
         this.flush(true);
         hooks.onValidation?.(step, metrics);
         if (stop) break;
@@ -382,17 +394,17 @@ export class Trainer {
     }
 
     this.state.trainSeconds = elapsed();
-    if (status === 'cancelled') this.checkpoint('last', {});
+    if (status === 'cancelled') await this.checkpoint('last', {});
     this.flush(true);
     this.storeProgress(true);
     let testMetrics: Record<string, number> = {};
-    if (status === 'finished') testMetrics = this.finalEvaluation();
+    if (status === 'finished') testMetrics = await this.finalEvaluation();
     sessionStart = performance.now();
     return { status, step: this.state.step, backend: this.backend, testMetrics };
   }
 
   /** Update the best checkpoint; returns true when early stopping says to stop. */
-  private trackBest(metrics: Record<string, number>): boolean {
+  private async trackBest(metrics: Record<string, number>): Promise<boolean> {
     const stopping = this.config.train.earlyStopping;
     const target = EARLY_STOPPING_KEYS[stopping?.metric ?? 'bleu']!;
     const value = metrics[target.key];
@@ -402,7 +414,7 @@ export class Trainer {
     if (improved) {
       this.state.best = { metric: target.key, value, step: this.state.step };
       this.state.staleValidations = 0;
-      this.checkpoint('best', metrics);
+      await this.checkpoint('best', metrics);
       return false;
     }
     this.state.staleValidations += 1;
@@ -410,7 +422,7 @@ export class Trainer {
   }
 
   /** Test-split evaluation with the best checkpoint, recorded as `test/*` metrics and the run's summary. */
-  private finalEvaluation(): Record<string, number> {
+  private async finalEvaluation(): Promise<Record<string, number>> {
     const best = this.store.loadCheckpoint(this.runId, 'best');
     let tag: 'best' | 'last' = 'last';
     let step = this.state.step;
@@ -419,7 +431,7 @@ export class Trainer {
       tag = 'best';
       step = best.step;
     }
-    const evaluation = evaluate(this.model, this.data, 'test', this.data.encoded.test, {
+    const evaluation = await evaluate(this.model, this.data, 'test', this.data.encoded.test, {
       decode: this.config.decode,
       strategy: 'configured',
       batchSize: Math.max(this.config.train.batchSize, 64),

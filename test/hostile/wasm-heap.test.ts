@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { runFused } from '../../engine/backend/fused-kernels.js';
 import { useBackend } from '../../engine/backend/select.js';
-import type { WasmBackendLike } from '../../engine/backend/wasm-kernels.js';
+import type { WasmBackendLike } from '../../engine/backend/memory.js';
 import { LabError } from '../../engine/errors.js';
 
 const MiB = 1024 ** 2;

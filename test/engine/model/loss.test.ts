@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernels, setFusedKernels } from '../../../engine/backend/fused-kernels.js';
 import { useBackend } from '../../../engine/backend/select.js';
 import { PAD_ID, SOS_ID } from '../../../engine/data/vocab.js';
-import { maskedCrossEntropy } from '../../../engine/model/loss.js';
+import { softmaxCrossEntropy as maskedCrossEntropy } from '../../../engine/backend/ops.js';
 import { Rng } from '../../../engine/random.js';
 
 const ROWS = 5;

@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../../engine/api.js';
 import { type Compute, jsCompute } from '../../../engine/backend/compute.js';
 import { activeCompute, useCompute } from '../../../engine/backend/fused-kernels.js';
-import { describeNative, loadNative } from '../../../engine/backend/native.js';
-import { loadNativeFused, nativeCompute } from '../../../engine/backend/native-compute.js';
+import { describeAddon, loadAddon } from '../../../engine/backend/addon.js';
+import { loadAddonFused, addonCompute } from '../../../engine/backend/addon-compute.js';
 import { useBackend } from '../../../engine/backend/select.js';
 import type { Batch } from '../../../engine/data/batch.js';
 import { Dropout } from '../../../engine/model/dropout.js';
@@ -13,10 +13,10 @@ import { Seq2Seq } from '../../../engine/model/seq2seq.js';
 import { Rng } from '../../../engine/random.js';
 import { clipScale, createOptimizer, globalNorm } from '../../../engine/train/optimizer.js';
 
-const fused = loadNativeFused();
+const fused = loadAddonFused();
 const skipReason =
   fused === null
-    ? `native fused kernels unavailable: ${loadNative() === null ? describeNative().detail : 'the addon predates them (rebuild native/)'}`
+    ? `native fused kernels unavailable: ${loadAddon() === null ? describeAddon().detail : 'the addon predates them (rebuild native/)'}`
     : false;
 
 const normal = (rng: Rng, size: number, scale = 1): Float32Array =>
@@ -78,7 +78,7 @@ function compareOutputs(
   const expected = sizes.map((n) => new Float32Array(n).fill(Number.NaN));
   const actual = sizes.map((n) => new Float32Array(n).fill(Number.NaN));
   run(jsCompute, expected);
-  run(nativeCompute()!, actual);
+  run(addonCompute()!, actual);
   names.forEach((name, k) => assertClose(actual[k]!, expected[k]!, `${label} ${name}`));
 }
 
@@ -170,7 +170,7 @@ function checkLstm(rng: Rng, isa: string): void {
 function checkSoftmaxCrossEntropy(rng: Rng, isa: string): void {
   assert.throws(
     () =>
-      nativeCompute()!.softmaxCrossEntropyForward(
+      addonCompute()!.softmaxCrossEntropyForward(
         new Float32Array(2),
         new Int32Array(1),
         new Float32Array([1]),
@@ -212,7 +212,7 @@ function checkSoftmaxCrossEntropy(rng: Rng, isa: string): void {
       }
       const loss = new Float32Array(1);
       const probs = new Float32Array(rows * vocab);
-      nativeCompute()!.softmaxCrossEntropyForward(logits, targets, weights, smoothing, loss, probs, rows, vocab);
+      addonCompute()!.softmaxCrossEntropyForward(logits, targets, weights, smoothing, loss, probs, rows, vocab);
       assertClose(probs, expectedProbs, `${label} probs`);
       assertScalarClose(loss[0]!, expectedLoss[0]!, `${label} loss`);
       for (const dloss of [1, 0.37]) {
@@ -356,7 +356,7 @@ function checkAdam(rng: Rng, isa: string): void {
     );
     // In place: the outputs are the inputs.
     const [p, mo, vo] = [param.slice(), m.slice(), v.slice()];
-    nativeCompute()!.adamStep(p, grad, mo, vo, p, mo, vo, n, learningRate, beta1, beta2, epsilon, c1, c2, 0.7);
+    addonCompute()!.adamStep(p, grad, mo, vo, p, mo, vo, n, learningRate, beta1, beta2, epsilon, c1, c2, 0.7);
     const [ep, em, ev] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
     jsCompute.adamStep(param, grad, m, v, ep, em, ev, n, learningRate, beta1, beta2, epsilon, c1, c2, 0.7);
     assertClose(p, ep, `${isa} adam in place n=${n} param`);
@@ -369,7 +369,7 @@ function checkSums(rng: Rng, isa: string): void {
   for (const n of [0, 1, 7, 31, 32, 33, 100_003]) {
     const x = normal(rng, n + 3);
     assertScalarClose(
-      nativeCompute()!.sumOfSquares(x, n),
+      addonCompute()!.sumOfSquares(x, n),
       jsCompute.sumOfSquares(x, n),
       `${isa} sumOfSquares n=${n}`,
       1e-12,
@@ -386,7 +386,7 @@ function checkSums(rng: Rng, isa: string): void {
     const expected = new Float32Array(cols);
     const actual = new Float32Array(cols).fill(Number.NaN);
     jsCompute.columnSums(x, rows, cols, expected);
-    nativeCompute()!.columnSums(x, rows, cols, actual);
+    addonCompute()!.columnSums(x, rows, cols, actual);
     // Both sum in double in row order: the same numbers.
     assert.deepEqual(actual, expected, `${isa} columnSums ${rows}×${cols}`);
   }
@@ -436,7 +436,7 @@ function checkMath(rng: Rng, isa: string): void {
 }
 
 describe('native fused kernels compute what jsCompute computes', { skip: skipReason }, () => {
-  const native = loadNative()!;
+  const native = loadAddon()!;
   after(() => native.configure(''));
 
   for (const isa of native.info().isas) {
@@ -468,7 +468,7 @@ describe('native fused kernels compute what jsCompute computes', { skip: skipRea
 
   it('refuses short arrays, wrong types, overlapping outputs and targets outside the vocabulary', () => {
     native.configure('');
-    const c = nativeCompute()!;
+    const c = addonCompute()!;
     const f = (n: number) => new Float32Array(n);
     c.gruForward(f(6), f(6), f(2), f(1), f(2), f(8), 1, 2);
     assert.throws(() => c.gruForward(f(5), f(6), f(2), f(1), f(2), f(8), 1, 2), /gruForward: x has 5 values, needs 6/);
@@ -521,7 +521,7 @@ describe('native fused kernels compute what jsCompute computes', { skip: skipRea
     m.set([1, 0]);
     const out = heap.subarray(101, 111);
     const cache = heap.subarray(113, 153);
-    nativeCompute()!.gruForward(x, g, h, m, out, cache, batch, hidden);
+    addonCompute()!.gruForward(x, g, h, m, out, cache, batch, hidden);
     const expectedOut = new Float32Array(10);
     jsCompute.gruForward(x, g, h, m, expectedOut, new Float32Array(40), batch, hidden);
     assertClose(out, expectedOut, 'view out');
@@ -616,7 +616,7 @@ describe('a Seq2Seq trains the same with native fused kernels as with jsCompute'
       await useBackend('wasm');
       previous ??= activeCompute();
       const reference = train(jsCompute, config(overrides), smoothing);
-      const native = train(nativeCompute()!, config(overrides), smoothing);
+      const native = train(addonCompute()!, config(overrides), smoothing);
       assertScalarClose(native.loss, reference.loss, `${label} loss`);
       reference.values.forEach((expected, k) =>
         assertClose(native.values[k]!, expected, `${label}: ${reference.names[k]}`, 1e-4, 1),

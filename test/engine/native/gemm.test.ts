@@ -4,14 +4,14 @@ import {
   type FusedActivation,
   type GemmSpec,
   type NativeAddon,
-  describeNative,
+  describeAddon,
   gemm,
-  loadNative,
-} from '../../../engine/backend/native.js';
+  loadAddon,
+} from '../../../engine/backend/addon.js';
 import { Rng } from '../../../engine/random.js';
 
-const addon = loadNative();
-const skipReason = addon === null ? `native addon unavailable: ${describeNative().detail}` : false;
+const addon = loadAddon();
+const skipReason = addon === null ? `native addon unavailable: ${describeAddon().detail}` : false;
 
 function random(rng: Rng, size: number): Float32Array {
   const values = new Float32Array(size);

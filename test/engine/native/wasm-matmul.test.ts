@@ -3,16 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type FusedActivation,
-  describeNative,
-  loadNative,
-  nativeMatMulCalls,
-  setNativeMatMul,
-} from '../../../engine/backend/native.js';
+  describeAddon,
+  loadAddon,
+  addonMatMulCalls,
+  setAddonMatMul,
+} from '../../../engine/backend/addon.js';
 import { useBackend } from '../../../engine/backend/select.js';
 import { Rng } from '../../../engine/random.js';
 
-const addon = loadNative();
-const skipReason = addon === null ? `native addon unavailable: ${describeNative().detail}` : false;
+const addon = loadAddon();
+const skipReason = addon === null ? `native addon unavailable: ${describeAddon().detail}` : false;
 
 function random(rng: Rng, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
@@ -32,15 +32,15 @@ function bothWays(compute: () => tf.Tensor | tf.Tensor[]): {
       const out = compute();
       return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
     });
-  const before = nativeMatMulCalls();
-  setNativeMatMul(true);
+  const before = addonMatMulCalls();
+  setAddonMatMul(true);
   const native = run();
-  const calls = nativeMatMulCalls() - before;
-  setNativeMatMul(false);
+  const calls = addonMatMulCalls() - before;
+  setAddonMatMul(false);
   try {
     return { native, wasm: run(), calls };
   } finally {
-    setNativeMatMul(true);
+    setAddonMatMul(true);
   }
 }
 
@@ -82,7 +82,7 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
   before(async () => {
     await useBackend('wasm');
   });
-  after(() => setNativeMatMul(true));
+  after(() => setAddonMatMul(true));
 
   it('matches the wasm kernels on random shapes, all transposes, batched and broadcast', () => {
     const rng = new Rng(11);
@@ -114,9 +114,9 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
       const { native, wasm, calls } = bothWays(() => tf.matMul(x, y, ta, tb));
       assert.equal(calls, 1, `${label} ran on the addon`);
       const k = ta ? a[a.length - 2]! : a[a.length - 1]!;
-      setNativeMatMul(false);
+      setAddonMatMul(false);
       const magnitude = tf.tidy(() => tf.matMul(tf.abs(x), tf.abs(y), ta, tb).dataSync() as Float32Array);
-      setNativeMatMul(true);
+      setAddonMatMul(true);
       assertWithinRounding(native[0]!, wasm[0]!, magnitude, k, label);
       tf.dispose([x, y]);
     }
@@ -138,16 +138,16 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
           const b = random(rng, tb ? [n, k] : [k, n]);
           for (const bias of [random(rng, [n]), random(rng, [1, n]), random(rng, [m, n])]) {
             const label = `fused ${m}×${n}×${k} ${activation} ta=${ta} bias [${bias.shape}]`;
-            setNativeMatMul(true);
-            const before = nativeMatMulCalls();
+            setAddonMatMul(true);
+            const before = addonMatMulCalls();
             const fused = tf.tidy(() =>
               tf.fused
                 .matMul({ a, b, bias, activation, transposeA: ta, transposeB: tb, leakyreluAlpha: 0.1 })
                 .dataSync(),
             ) as Float32Array;
-            assert.equal(nativeMatMulCalls() - before, 1, `${label} ran on the addon`);
+            assert.equal(addonMatMulCalls() - before, 1, `${label} ran on the addon`);
             // The reference: tfjs's own matMul, bias add and activation as separate wasm ops.
-            setNativeMatMul(false);
+            setAddonMatMul(false);
             const unfused = tf.tidy(() => {
               const sum = tf.add(tf.matMul(a, b, ta, tb), bias);
               const activated = {
@@ -160,7 +160,7 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
               }[activation]();
               return activated.dataSync();
             }) as Float32Array;
-            setNativeMatMul(true);
+            setAddonMatMul(true);
             assertClose([fused], [unfused], label);
             bias.dispose();
           }
@@ -185,12 +185,12 @@ describe('wasm matMul on the native addon', { skip: skipReason }, () => {
         const scores = tf.matMul(tf.reshape(projected, [120, 7]), tf.reshape(projected, [120, 7]), true, false);
         return tf.add(tf.sum(tf.square(attended)), tf.mul(0.01, tf.sum(scores)));
       });
-    const before = nativeMatMulCalls();
+    const before = addonMatMulCalls();
     const { native, wasm } = bothWays(() => {
       const { value, grads } = tf.variableGrads(loss);
       return [value, grads.w, grads.bias, grads.v];
     });
-    assert.ok(nativeMatMulCalls() - before >= 8, 'forward and gradient matMuls ran on the addon');
+    assert.ok(addonMatMulCalls() - before >= 8, 'forward and gradient matMuls ran on the addon');
     assertClose(native, wasm, 'loss and gradients');
     tf.dispose([x, w, bias, v, weights]);
   });

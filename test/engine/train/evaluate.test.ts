@@ -32,7 +32,7 @@ describe('validation accuracy', () => {
           .reshape([vocab])
           .mul(10),
       );
-      const { metrics, hypotheses } = evaluate(model, data, 'valid', data.encoded.valid, {
+      const { metrics, hypotheses } = await evaluate(model, data, 'valid', data.encoded.valid, {
         decode: config.decode,
         strategy: 'greedy',
         batchSize: 4,

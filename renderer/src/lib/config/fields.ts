@@ -188,7 +188,12 @@ export const FIELD_SECTIONS: FieldSection[] = [
       },
       { path: 'decode.maxLengthRatio', label: 'Max. length × source', kind: 'number', min: 0, step: 0.1 },
       { path: 'decode.maxLengthOffset', label: 'Max. length + offset', kind: 'integer', min: 0 },
-      { path: 'backend', label: 'Compute backend', kind: 'select', options: ['auto', 'tensorflow', 'wasm', 'cpu'] },
+      {
+        path: 'backend',
+        label: 'Compute backend',
+        kind: 'select',
+        options: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+      },
     ],
   },
 ];

@@ -1,25 +1,27 @@
 /**
- * The optional native matrix-multiply addon (@mtlab/native, built from native/ at install where a C++ compiler
- * exists) and the wasm kernels that use it.
+ * The optional C++ addon (@mtlab/native, built from native/ at install where a C++ compiler exists) and the wasm
+ * matMul kernel that uses it. (Its fused kernels are wrapped in addon-compute.ts. The `tensorflow` backend,
+ * tfjs-node, is something else: select.ts.)
  *
  * The wasm backend keeps every tensor in its heap, a plain ArrayBuffer. The BatchMatMul and _FusedMatMul kernels
  * below pass Float32Array views of that heap to the addon, whose blocked SGEMM (AVX-512 / AVX2 / portable,
  * picked at run time) reads the inputs and writes the output in place: no copies, transposes handled by the GEMM.
- * Where the addon is missing, disabled (MTLAB_NATIVE=0) or the call is unusual (other dtypes, prelu, odd
+ * Where the addon is missing, disabled (MTLAB_ADDON=0) or the call is unusual (other dtypes, prelu, odd
  * broadcasting), the original tfjs-backend-wasm kernel runs.
  *
- * Environment: MTLAB_NATIVE=0 disables the addon; MTLAB_NATIVE_THREADS sets its threads (default 1;
+ * Environment (env.ts): MTLAB_ADDON=0 disables the addon; MTLAB_ADDON_THREADS sets its threads (default 1;
  * a training worker gets the machine's cores shared among the concurrent runs); MTLAB_NATIVE_ADDON=FILE loads that
- * build of the addon instead (CI's portable build); MTLAB_NATIVE_ISA=avx2|generic forces a lesser instruction set;
- * MTLAB_NATIVE_BLAS=system|builtin chooses between the built-in kernels and a system BLAS (default: built-in, or
- * the system BLAS where only the portable kernels run).
+ * build of the addon instead (CI's portable build);
+ * MTLAB_ADDON_ISA=avx2|generic forces a lesser instruction set; MTLAB_ADDON_BLAS=system|builtin chooses between
+ * the built-in kernels and a system BLAS (default: built-in, or the system BLAS where only the portable kernels run).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './wasm-kernels.js';
+import { readEnv, switchedOff } from './env.js';
+import type { WasmBackendLike } from './memory.js';
 
 /** What the addon reports about itself (native/index.d.ts). */
 export interface NativeInfo {
@@ -87,14 +89,14 @@ interface LoadResult {
   detail: string;
 }
 
-/** The addon as built in the repository, from dist/engine/backend/native.js. */
+/** The addon as built in the repository, from dist/engine/backend/addon.js. */
 const LOCAL_BUILD = '../../../native/build/Release/mtlab_native.node';
 
 let loaded: LoadResult | null = null;
 let threads = 1;
 let implementation: GemmImplementation = 'builtin';
 let matMulEnabled = true;
-let nativeCalls = 0;
+let addonCalls = 0;
 
 function parseThreads(value: string | undefined): number {
   const parsed = Number(value);
@@ -102,7 +104,8 @@ function parseThreads(value: string | undefined): number {
 }
 
 function load(): LoadResult {
-  if (process.env.MTLAB_NATIVE === '0') return { addon: null, detail: 'disabled by MTLAB_NATIVE=0' };
+  const off = switchedOff('MTLAB_ADDON');
+  if (off !== null) return { addon: null, detail: off };
   const require = createRequire(import.meta.url);
   let addon: NativeAddon;
   const chosen = process.env.MTLAB_NATIVE_ADDON;
@@ -132,16 +135,17 @@ function load(): LoadResult {
       }
     }
   }
-  const forcedIsa = process.env.MTLAB_NATIVE_ISA;
-  if (forcedIsa !== undefined && forcedIsa !== '') {
+  const forcedIsa = readEnv('MTLAB_ADDON_ISA');
+  if (forcedIsa !== undefined) {
     try {
       addon.configure(forcedIsa);
     } catch (error) {
-      return { addon: null, detail: `MTLAB_NATIVE_ISA=${forcedIsa}: ${(error as Error).message}` };
+      return { addon: null, detail: `MTLAB_ADDON_ISA=${forcedIsa}: ${(error as Error).message}` };
     }
   }
-  if (process.env.MTLAB_NATIVE_THREADS) threads = parseThreads(process.env.MTLAB_NATIVE_THREADS);
-  const blasChoice = process.env.MTLAB_NATIVE_BLAS;
+  const threadsSetting = readEnv('MTLAB_ADDON_THREADS');
+  if (threadsSetting !== undefined) threads = parseThreads(threadsSetting);
+  const blasChoice = readEnv('MTLAB_ADDON_BLAS');
   // The built-in AVX kernels beat the system BLAS measured here (OpenBLAS 0.3.21 runs its Haswell kernels on
   // this AVX-512 CPU); the portable kernels do not, so there a system BLAS is preferred when one loads.
   const preferSystem = blasChoice === 'system' || (blasChoice !== 'builtin' && addon.info().isa === 'generic');
@@ -150,14 +154,14 @@ function load(): LoadResult {
 }
 
 /** The addon, loaded once per process; null where it is not built, not loadable or disabled. */
-export function loadNative(): NativeAddon | null {
+export function loadAddon(): NativeAddon | null {
   loaded ??= load();
   return loaded.addon;
 }
 
-/** One line for `mtlab info`: what the native kernels run, or why there are none. */
-export function describeNative(): { available: boolean; detail: string } {
-  const addon = loadNative();
+/** One line for `mtlab info`: what the addon's kernels run, or why there are none. */
+export function describeAddon(): { available: boolean; detail: string } {
+  const addon = loadAddon();
   if (addon === null) return { available: false, detail: loaded!.detail };
   const info = addon.info();
   const kernels =
@@ -175,29 +179,34 @@ export function describeNative(): { available: boolean; detail: string } {
  * kernels; 'none' where it is not loaded or turned off) and its threads.
  */
 export function nativeKernels(): { addon: 'avx512' | 'avx2' | 'portable' | 'none'; threads: number } {
-  const addon = loadNative();
+  const addon = loadAddon();
   if (addon === null || !matMulEnabled) return { addon: 'none', threads: 1 };
   const isa = addon.info().isa;
   return { addon: isa === 'avx512' || isa === 'avx2' ? isa : 'portable', threads };
 }
 
 /** Threads the wasm matMul kernels give the addon (the calling thread included). */
-export function setNativeThreads(count: number): void {
+export function setAddonThreads(count: number): void {
   threads = Math.max(1, Math.floor(count));
 }
 
-export function setNativeImplementation(choice: GemmImplementation): void {
+/** `setAddonThreads(count)` unless MTLAB_ADDON_THREADS says how many. */
+export function defaultAddonThreads(count: number): void {
+  if (readEnv('MTLAB_ADDON_THREADS') === undefined) setAddonThreads(count);
+}
+
+export function setAddonImplementation(choice: GemmImplementation): void {
   implementation = choice;
 }
 
 /** Route wasm matMuls through the addon (default) or leave them to tfjs-backend-wasm (tests compare both). */
-export function setNativeMatMul(on: boolean): void {
+export function setAddonMatMul(on: boolean): void {
   matMulEnabled = on;
 }
 
 /** How many wasm matMul calls the addon has run in this process (tests and benchmarks check the routing). */
-export function nativeMatMulCalls(): number {
-  return nativeCalls;
+export function addonMatMulCalls(): number {
+  return addonCalls;
 }
 
 // Layout of the params array (native/src/addon.cc, GemmParam).
@@ -300,7 +309,7 @@ function biasStrides(
  * The native version of a wasm BatchMatMul or _FusedMatMul call, or null when the call should go to the original
  * kernel (which then also reports any error in tfjs's own words).
  */
-function nativeMatMul(
+function addonMatMul(
   addon: NativeAddon,
   backend: WasmBackendLike,
   inputs: MatMulInputs,
@@ -355,16 +364,16 @@ function nativeMatMul(
     activation: activationName as FusedActivation,
     leakyAlpha: attrs.leakyreluAlpha ?? 0.2,
   });
-  nativeCalls++;
+  addonCalls++;
   return out;
 }
 
 /** Wrap a wasm BatchMatMul or _FusedMatMul kernel so float32 calls run on the addon when it is loaded. */
-export function nativeMatMulKernel(original: KernelFunc): KernelFunc {
+export function addonMatMulKernel(original: KernelFunc): KernelFunc {
   return (args) => {
-    const addon = matMulEnabled ? loadNative() : null;
+    const addon = matMulEnabled ? loadAddon() : null;
     if (addon === null) return original(args);
-    const out = nativeMatMul(
+    const out = addonMatMul(
       addon,
       args.backend as unknown as WasmBackendLike,
       args.inputs as unknown as MatMulInputs,

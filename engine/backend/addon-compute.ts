@@ -1,11 +1,11 @@
 /**
- * The arithmetic of mtlab's fused kernels (engine/backend/compute.ts) on the native addon: the same functions
+ * The arithmetic of mtlab's fused kernels (engine/backend/compute.ts) on the C++ addon: the same functions
  * with the same arguments, vectorised in C++ (native/src/fused_impl.h; AVX-512, AVX2 or portable, following the
  * instruction set the addon runs). Results match the JavaScript reference within float rounding: element-wise
  * values to a few ulp, sums in double as the reference's JavaScript numbers are.
  */
 import type { Compute } from './compute.js';
-import { loadNative } from './native.js';
+import { loadAddon } from './addon.js';
 
 /** The fused functions of @mtlab/native (native/src/fused_napi.cc). */
 export interface NativeFused extends Compute {
@@ -35,8 +35,8 @@ const FUNCTIONS = [
 ] as const satisfies readonly (keyof NativeFused)[];
 
 /** The addon's fused functions; null where the addon is not loaded or was built before they existed. */
-export function loadNativeFused(): NativeFused | null {
-  const addon = loadNative() as unknown as Partial<NativeFused> | null;
+export function loadAddonFused(): NativeFused | null {
+  const addon = loadAddon() as unknown as Partial<NativeFused> | null;
   if (addon === null) return null;
   for (const name of FUNCTIONS) {
     if (typeof addon[name] !== 'function') return null;
@@ -45,8 +45,8 @@ export function loadNativeFused(): NativeFused | null {
 }
 
 /** A `Compute` running on the addon, or null where there is none (jsCompute is then the one to use). */
-export function nativeCompute(): Compute | null {
-  const fused = loadNativeFused();
+export function addonCompute(): Compute | null {
+  const fused = loadAddonFused();
   if (fused === null) return null;
   // The addon takes the reference's arguments in the reference's order, and its functions do not use `this`.
   const compute: Compute = {

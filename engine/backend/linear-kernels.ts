@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { activeCompute } from './fused-kernels.js';
-import type { WasmBackendLike } from './wasm-kernels.js';
+import type { CpuBackendLike, WasmBackendLike } from './memory.js';
 
 const as3d = (info: TensorInfo): TensorInfo => ({ dataId: info.dataId, dtype: info.dtype, shape: [1, ...info.shape] });
 
@@ -42,11 +42,6 @@ function linear(backendName: string): KernelFunc {
   };
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): TensorInfo;
-}
-
 /**
  * db = Σ_rows dy with the fused kernels' arithmetic (native where loaded) on the backend's memory: tfjs's `Sum` over
  * axis 0 transposes first, and took 4.5 ms of a reference step for the [640, 2000] output projection alone.
@@ -63,7 +58,7 @@ function columnSums(backendName: string, backend: unknown, dy: TensorInfo): Tens
   }
   const cpu = backend as CpuBackendLike;
   const out = new Float32Array(cols);
-  activeCompute().columnSums(cpu.data.get(dy.dataId).values, rows, cols, out);
+  activeCompute().columnSums(cpu.data.get(dy.dataId).values as Float32Array, rows, cols, out);
   return cpu.makeTensorInfo([cols], 'float32', out);
 }
 
