@@ -43,7 +43,8 @@ test('an empty store greets the user with one action', async ({ page }) => {
 
 test('new user: toy-fr, the comparison, progress, attention, translation, export', async ({ page }) => {
   test.setTimeout(5 * 60_000);
-  const lab = await startLab({ empty: true }, quickExperiments, { concurrency: 3 });
+  // Served as `mtlab serve` serves it: the lab owns the store's run queue and starts the runs it queues.
+  const lab = await startLab({ empty: true }, quickExperiments, { concurrency: 3, startQueue: true });
   try {
     await openApp(page, lab);
     await page.getByTestId('first-run-start').click();
