@@ -25,7 +25,12 @@ export interface ServiceCalls {
 
 export type ServiceMethod = keyof ServiceCalls;
 
-export const SERVICE_METHODS: readonly ServiceMethod[] = ['translate', 'importDataset', 'generateDataset', 'exportModel'];
+export const SERVICE_METHODS: readonly ServiceMethod[] = [
+  'translate',
+  'importDataset',
+  'generateDataset',
+  'exportModel',
+];
 
 /** Sent once, first: the store the worker opens (its own connection) and its share of the cores. */
 export interface ServiceInitMessage {
@@ -55,5 +60,4 @@ export interface ServiceFailure extends LabErrorShape {
 }
 
 export type ServiceWorkerMessage =
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: ServiceFailure };
+  { type: 'result'; id: number; value: unknown } | { type: 'error'; id: number; error: ServiceFailure };

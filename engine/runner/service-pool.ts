@@ -41,11 +41,20 @@ export const defaultServiceSpawner: ServiceSpawner = () =>
     serialization: 'advanced',
   });
 
-/** The default time limit of one job: `MTLAB_SERVICE_JOB_MS`, else 10 minutes. */
-export function serviceJobMs(env: NodeJS.ProcessEnv = process.env): number {
+/** The time limit of one job, by method: an import of a few hundred MB takes minutes, a translation less. */
+export const DEFAULT_JOB_MS: Readonly<Record<ServiceMethod, number>> = {
+  translate: 5 * 60_000,
+  importDataset: 30 * 60_000,
+  generateDataset: 10 * 60_000,
+  exportModel: 10 * 60_000,
+};
+
+/** The time limits of jobs: `MTLAB_SERVICE_JOB_MS` (milliseconds, for every method) when set, else the defaults. */
+export function serviceJobMs(env: NodeJS.ProcessEnv = process.env): Record<ServiceMethod, number> {
   const raw = env.MTLAB_SERVICE_JOB_MS;
   const value = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(value) && value > 0 ? value : 10 * 60 * 1000;
+  if (!(Number.isFinite(value) && value > 0)) return { ...DEFAULT_JOB_MS };
+  return { translate: value, importDataset: value, generateDataset: value, exportModel: value };
 }
 
 export interface ServicePoolOptions {
@@ -54,8 +63,8 @@ export interface ServicePoolOptions {
   size?: number;
   /** How many jobs may wait for a worker before more are refused (default 64). */
   maxQueued?: number;
-  /** The time limit of one job, in milliseconds (default `serviceJobMs()`). */
-  jobMs?: number;
+  /** Time limits of one job, in milliseconds, by method (the others keep `serviceJobMs()`). */
+  jobMs?: Partial<Record<ServiceMethod, number>>;
   spawn?: ServiceSpawner;
 }
 
@@ -64,6 +73,14 @@ const WHAT: Record<ServiceMethod, string> = {
   importDataset: 'the import',
   generateDataset: 'the dataset generation',
   exportModel: 'the export',
+};
+
+/** What a stopped job left behind. */
+const LEFT: Record<ServiceMethod, string> = {
+  translate: '',
+  importDataset: '; nothing of it was stored',
+  generateDataset: '; nothing of it was stored',
+  exportModel: '; a folder it left half-written has no model.json, so it is never loaded as a bundle',
 };
 
 interface Job {
@@ -88,7 +105,8 @@ interface Worker {
 }
 
 export class ServicePool {
-  private readonly options: Required<ServicePoolOptions>;
+  private readonly options: Required<Omit<ServicePoolOptions, 'jobMs'>>;
+  private readonly jobMs: Record<ServiceMethod, number>;
   private readonly workers: Worker[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
@@ -100,10 +118,10 @@ export class ServicePool {
     this.options = {
       size: 2,
       maxQueued: 64,
-      jobMs: serviceJobMs(),
       spawn: defaultServiceSpawner,
       ...options,
     };
+    this.jobMs = { ...serviceJobMs(), ...options.jobMs };
     if (!Number.isInteger(this.options.size) || this.options.size < 1) {
       throw new LabError('invalid-request', `a service pool needs at least one worker, got ${this.options.size}`);
     }
@@ -237,20 +255,21 @@ export class ServicePool {
   private begin(worker: Worker, job: Job): void {
     worker.job = job;
     this.busy(worker);
+    const limitMs = this.jobMs[job.method];
     job.timer = setTimeout(() => {
       if (worker.job !== job) return;
       worker.job = null;
       job.reject(
         new LabError(
           'internal',
-          `${WHAT[job.method]} took longer than ${formatMs(this.options.jobMs)}, the limit of one job ` +
-            '(MTLAB_SERVICE_JOB_MS); it was stopped and nothing of it was stored',
-          { method: job.method, limitMs: this.options.jobMs },
+          `${WHAT[job.method]} took longer than ${formatMs(limitMs)}, the limit of one job ` +
+            `(MTLAB_SERVICE_JOB_MS); it was stopped${LEFT[job.method]}`,
+          { method: job.method, limitMs },
         ),
       );
       this.retire(worker, 'was stopped');
       worker.child.kill('SIGKILL');
-    }, this.options.jobMs);
+    }, limitMs);
     this.send(worker, { type: 'job', id: job.id, method: job.method, argument: job.argument } as ServiceHostMessage);
   }
 
@@ -283,7 +302,7 @@ export class ServicePool {
         new LabError(
           outOfMemory ? 'out-of-memory' : 'internal',
           `the worker process running ${WHAT[job.method]} ${how}${outOfMemory ? ' after running out of memory' : ''}` +
-            `; nothing of it was stored, and the lab goes on (the next request starts a new worker)` +
+            `${LEFT[job.method]}; the lab goes on (the next request starts a new worker)` +
             (tail ? `: ${tail}` : ''),
           { method: job.method },
         ),
@@ -304,7 +323,7 @@ export class ServicePool {
         const job = w.job;
         w.job = null;
         if (job.timer !== null) clearTimeout(job.timer);
-        job.reject(new LabError('conflict', `the lab closed while ${WHAT[job.method]} ran; nothing of it was stored`));
+        job.reject(new LabError('conflict', `the lab closed while ${WHAT[job.method]} ran${LEFT[job.method]}`));
         w.child.kill('SIGKILL');
       } else if (w.child.connected) w.child.disconnect();
       else w.child.kill('SIGKILL');

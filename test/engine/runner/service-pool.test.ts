@@ -129,7 +129,11 @@ describe('service workers', () => {
       }
       // A refused import is refused the same way, with the file and line named.
       const bad = { ...request, name: 'bad', options: {}, source: { fileName: 'bad.tsv', content: 'a\tb\nonly\n' } };
-      const message = async (l: Lab) => l.importDataset(bad).then(() => 'imported', (e: Error) => e.message);
+      const message = async (l: Lab) =>
+        l.importDataset(bad).then(
+          () => 'imported',
+          (e: Error) => e.message,
+        );
       assert.equal(await message(there), await message(here));
       assert.match(await message(there), /bad\.tsv/);
     } finally {
