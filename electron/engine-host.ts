@@ -24,7 +24,10 @@ try {
   const { Lab } = await import('../engine/lab.js');
   // The app owns the store's run queue: it starts queued runs (only one process does; see RunQueue). Training
   // workers are utility processes that the main process starts and relays (electron/lab-host.ts).
-  const lab = Lab.open(storePath, { startQueue: true, spawnWorker: relayedWorkerSpawner(port) });
+  // Translate, import and export run in this process (services: 0), not in service workers: those are forked as
+  // plain Node, which the app no longer allows (RunAsNode fuse off), and the relay starts training workers only.
+  // This process is not the window's, so a long import delays other lab calls but never the UI.
+  const lab = Lab.open(storePath, { startQueue: true, services: 0, spawnWorker: relayedWorkerSpawner(port) });
   serveLab(lab, port, exit);
   port.postMessage({ type: 'ready', storePath: lab.store.path });
 } catch (error) {

@@ -44,8 +44,10 @@ import { collect, type DataStream, metricsStream, type MetricStreamOptions } fro
 import * as datasets from './data/service.js';
 import { LabError } from './errors.js';
 import { RunQueue, type WorkerSpawner } from './runner/queue.js';
+import { checkTranslateRequest, ModelCache, runServiceJob } from './runner/service-jobs.js';
+import type { ServiceCalls, ServiceMethod } from './runner/service-messages.js';
+import { ServicePool, type ServicePoolOptions } from './runner/service-pool.js';
 import { describeArchitecture, Store } from './store/store.js';
-import type { LoadedModel } from './translate.js';
 import { LATEST_SCHEMA_VERSION } from './store/migrations.js';
 import { checkTrainingMemory, memoryLimit } from './train/memory-estimate.js';
 import { MTLAB_VERSION } from './version.js';
@@ -60,6 +62,14 @@ export interface LabOptions {
   startQueue?: boolean;
   /** How training workers are started (default: a Node child process). */
   spawnWorker?: WorkerSpawner;
+  /**
+   * Worker processes for translate, importDataset, generateDataset and exportModel, so they never block this
+   * process's event loop (engine/runner/service-pool.ts). Default: 2 when the lab owns the queue (a server, the
+   * app), else 0: the CLI, a one-shot process, runs them here.
+   */
+  services?: number;
+  /** Tuning of those workers (time limit per job, queue length, spawner). */
+  servicePool?: Omit<ServicePoolOptions, 'storePath' | 'size'>;
 }
 
 const MAX_SERIES_POINTS = 10_000;
@@ -79,12 +89,39 @@ export class Lab {
       concurrency: options.concurrency ?? 1,
       startQueue: options.startQueue ?? false,
       spawnWorker: options.spawnWorker ?? (undefined as unknown as WorkerSpawner),
+      services: options.services ?? (options.startQueue === true ? 2 : 0),
+      servicePool: options.servicePool ?? {},
     };
+    // A store only this connection can see (":memory:") has nothing for a worker to open.
+    this.services =
+      this.options.services > 0 && store.path !== ':memory:'
+        ? new ServicePool({ ...this.options.servicePool, storePath: store.path, size: this.options.services })
+        : null;
     this.events.setMaxListeners(0);
     if (this.options.startQueue) this.queue();
   }
 
   private runQueue: RunQueue | null = null;
+  /** The service workers, or null: heavy calls run in this process. */
+  private readonly services: ServicePool | null;
+  /** Loaded models by run (when the calls run here), so the Translate view answers quickly after the first text. */
+  private readonly models = new ModelCache();
+
+  /** Run a heavy call in a service worker, or here when the lab has none. */
+  private service<M extends ServiceMethod>(
+    method: M,
+    argument: ServiceCalls[M]['argument'],
+    affinity: string | null = null,
+  ): Promise<ServiceCalls[M]['result']> {
+    return this.services === null
+      ? runServiceJob(this.store, this.models, method, argument)
+      : this.services.call(method, argument, affinity);
+  }
+
+  /** The service workers' process ids and jobs (empty when the calls run in this process). */
+  get serviceWorkers(): { pid: number; method: ServiceMethod | null }[] {
+    return this.services?.pids ?? [];
+  }
 
   /** The run queue, started on first use. */
   queue(): RunQueue {
@@ -108,8 +145,9 @@ export class Lab {
    * close the store.
    */
   async close(): Promise<void> {
-    await this.runQueue?.close();
+    await Promise.all([this.runQueue?.close(), this.services?.close()]);
     this.runQueue = null;
+    this.models.clear();
     this.store.close();
   }
 
@@ -188,13 +226,13 @@ export class Lab {
   }
 
   async generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary> {
-    const summary = datasets.generate(this.store, request);
+    const summary = await this.service('generateDataset', request);
     this.emit('store:changed', { what: 'datasets' });
     return summary;
   }
 
   async importDataset(request: ImportDatasetRequest): Promise<ImportResult> {
-    const result = datasets.importDataset(this.store, request);
+    const result = await this.service('importDataset', request);
     this.emit('store:changed', { what: 'datasets' });
     return result;
   }
@@ -349,7 +387,8 @@ export class Lab {
 
   async deleteRun(request: { id: number }): Promise<void> {
     this.store.deleteRun(request.id);
-    this.translators.delete(request.id);
+    this.models.forget(request.id);
+    this.services?.forget(request.id);
     this.emit('store:changed', { what: 'runs' });
   }
 
@@ -361,40 +400,14 @@ export class Lab {
   // -------------------------------------------------------------------------------------------------------------
   // Translation and export
 
-  /** Loaded models by run, so the Translate view answers quickly after the first sentence. */
-  private readonly translators = new Map<number, { tag: string; step: number; loaded: LoadedModel }>();
-
   async translate(request: TranslateRequest): Promise<Translation[]> {
-    const { loadRunModel, translateTextsAsync } = await import('./translate.js');
-    if (!Array.isArray(request.texts) || request.texts.length === 0) {
-      throw new LabError('invalid-request', 'give at least one text to translate', { field: 'texts' });
-    }
-    if (request.bundlePath !== undefined) {
-      const { loadBundle } = await import('./export/bundle.js');
-      const bundle = await loadBundle(request.bundlePath);
-      try {
-        return await translateTextsAsync(bundle, request);
-      } finally {
-        bundle.model.dispose();
-      }
-    }
-    if (request.runId === undefined)
-      throw new LabError('invalid-request', 'give a runId or a bundlePath', { field: 'runId' });
-    const runId = request.runId;
-    const tag = request.checkpoint ?? (this.store.loadCheckpoint(runId, 'best') !== null ? 'best' : 'last');
-    const step = this.store.listCheckpoints(runId).find((c) => c.tag === tag)?.step ?? -1;
-    let cached = this.translators.get(runId);
-    if (cached === undefined || cached.tag !== tag || cached.step !== step) {
-      cached?.loaded.model.dispose();
-      cached = { tag, step, loaded: await loadRunModel(this.store, runId, tag) };
-      this.translators.set(runId, cached);
-    }
-    return translateTextsAsync(cached.loaded, request);
+    // The limits are checked here, before a worker is asked: a request past them costs the worker nothing.
+    checkTranslateRequest(this.store, request);
+    return this.service('translate', request, request.runId === undefined ? null : `run:${request.runId}`);
   }
 
   async exportModel(request: ExportModelRequest): Promise<ExportResult> {
-    const { exportRun } = await import('./export/bundle.js');
-    return exportRun(this.store, request);
+    return this.service('exportModel', request);
   }
 
   async exportData(request: ExportDataRequest): Promise<ExportedData> {

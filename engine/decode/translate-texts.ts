@@ -7,7 +7,7 @@
 import type { DecodeConfig, Translation, TranslateRequest } from '../api.js';
 import type { Vocabularies } from '../data/encode.js';
 import { normalizeText } from '../data/normalize.js';
-import type { TokenizerPair } from '../data/tokenizer.js';
+import type { Tokenizer, TokenizerPair } from '../data/tokenizer.js';
 import { tutorialNormalize } from '../data/tutorial-preset.js';
 import { EOS } from '../data/vocab.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
@@ -66,6 +66,23 @@ function candidate(loaded: LoadedModel, h: Hypothesis): Translation['candidates'
   };
 }
 
+/**
+ * Normalise and tokenize texts as the model's dataset was (a blank text has no tokens), refusing them past the
+ * limits of decode/limits.ts: what a host checks before it hands a request to a worker, and translateTexts again.
+ */
+export function tokenizeForTranslation(
+  texts: readonly string[],
+  normalization: InputNormalization,
+  tokenizer: Tokenizer,
+): string[][] {
+  const tokens = texts.map((text) => {
+    const normalized = normalizeInput(text, normalization);
+    return normalized.trim() === '' ? [] : tokenizer.tokenize(normalized);
+  });
+  checkInputLengths(tokens.map((t) => t.length));
+  return tokens;
+}
+
 /** Translate texts with greedy or beam search (the request's choice, else the run's decoding config). */
 export function translateTexts(loaded: LoadedModel, request: TextsRequest): Translation[] {
   const plan = planTranslation(loaded, request);
@@ -94,12 +111,11 @@ function planTranslation(loaded: LoadedModel, request: TextsRequest) {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
   if (strategy === 'beam') checkBeamSize(beamSize);
-  const prepared = request.texts.map((text) => {
-    const normalized = normalizeInput(text, loaded.normalization);
-    const tokens = normalized.trim() === '' ? [] : loaded.tokenizers.source.tokenize(normalized);
+  const tokenized = tokenizeForTranslation(request.texts, loaded.normalization, loaded.tokenizers.source);
+  const prepared = request.texts.map((text, i) => {
+    const tokens = tokenized[i]!;
     return { text, tokens, ids: loaded.vocabularies.source.encode(tokens) };
   });
-  checkInputLengths(prepared.map((p) => p.tokens.length));
   // A blank text (or one that normalises to nothing) translates to a blank text: the model is not asked, so
   // output lines stay aligned with input lines and "" does not come back as the model's favourite first word.
   const toDecode = prepared.filter((p) => p.tokens.length > 0);
