@@ -100,7 +100,7 @@ async function translate(store: Store, models: ModelCache, request: TranslateReq
     const { loadBundle } = await import('../export/bundle.js');
     const bundle = await loadBundle(request.bundlePath);
     try {
-      return translateTexts(bundle, request);
+      return await translateTexts(bundle, request);
     } finally {
       bundle.model.dispose();
     }
