@@ -199,7 +199,8 @@ describe('training workers over the main process, with a real lab', () => {
   it('trains a run to the end in a relayed worker, and cancels another', async () => {
     const { file } = storeWithDataset('reverse', 80);
     const { utilityProcess } = fakeUtilityProcess((port, _args, exit) => {
-      const lab = Lab.open(file, { spawnWorker: relayedWorkerSpawner(port) });
+      // As electron/engine-host.ts opens it: the app's lab owns the run queue.
+      const lab = Lab.open(file, { startQueue: true, services: 0, spawnWorker: relayedWorkerSpawner(port) });
       serveLab(lab, port, exit);
       port.postMessage({ type: 'ready', storePath: file });
     });
