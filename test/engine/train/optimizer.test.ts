@@ -275,13 +275,13 @@ describe('optimisers', () => {
         gradNorm: Math.sqrt(0.75),
         applied: true,
       });
-      const before = { values: Array.from(p.dataSync()), state: optimizer.state() };
+      const before = { values: Array.from(p.dataSync()), state: await optimizer.state() };
       for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
         const update = clippedUpdate(optimizer, [p], [tf.tensor1d([bad, 0.5, 0.5])], 0.1, 1);
         assert.equal(update.applied, false, `gradient ${bad}`);
         assert.ok(!Number.isFinite(update.gradNorm));
         assert.deepEqual(Array.from(p.dataSync()), before.values);
-        assert.deepEqual(optimizer.state(), before.state);
+        assert.deepEqual(await optimizer.state(), before.state);
       }
       optimizer.dispose();
       p.dispose();
