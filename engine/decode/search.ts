@@ -189,21 +189,7 @@ function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOp
       const longest = Math.max(...limits);
       try {
         for (let t = 0; t < longest && hyps.some((h) => !h.finished); t++) {
-          const inputs = previous;
-          const current = state;
-          const step = tidy(() => {
-            const out = model.decoder.step(
-              model.decoder.projectTokens(inputs, Dropout.none),
-              current,
-              memory,
-              Dropout.none,
-            );
-            return {
-              state: out.state,
-              logProbs: logSoftmaxRows(model.decoder.logits(out.output)),
-              attention: out.attention,
-            };
-          });
+          const step = decoderStep(model, previous, state, memory);
           const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
           const [logProbs, attentionValues] = yield reads;
           reads.forEach((r) => r.dispose());
@@ -340,21 +326,7 @@ function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOption
       const longest = Math.max(...limits);
       try {
         for (let t = 0; t < longest && done.some((d) => !d); t++) {
-          const inputs = previous;
-          const current = state;
-          const step = tidy(() => {
-            const out = model.decoder.step(
-              model.decoder.projectTokens(inputs, Dropout.none),
-              current,
-              memory,
-              Dropout.none,
-            );
-            return {
-              state: out.state,
-              logProbs: logSoftmaxRows(model.decoder.logits(out.output)),
-              attention: out.attention,
-            };
-          });
+          const step = decoderStep(model, previous, state, memory);
           const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
           const [logProbs, attentionValues] = yield reads;
           reads.forEach((r) => r.dispose());
@@ -441,4 +413,21 @@ function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOption
     }
   }
   return results;
+}
+
+/** One decoder step for the tokens `previous`: the new state, the log-probabilities and the attention weights. */
+function decoderStep(
+  model: Seq2Seq,
+  previous: Int32Array,
+  state: Parameters<Seq2Seq['decoder']['step']>[1],
+  memory: Parameters<Seq2Seq['decoder']['step']>[2],
+) {
+  return tidy(() => {
+    const out = model.decoder.step(model.decoder.projectTokens(previous, Dropout.none), state, memory, Dropout.none);
+    return {
+      state: out.state,
+      logProbs: logSoftmaxRows(model.decoder.logits(out.output)),
+      attention: out.attention,
+    };
+  });
 }
