@@ -139,17 +139,22 @@ function sourceWords(text: string): number {
   return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
 }
 
+/** A BLEU-by-length bucket with fewer sentences than this is merged into its neighbour. */
+export const MIN_BUCKET_SENTENCES = 20;
+
 const bucketEdges = new WeakMap<PreparedData, number[]>();
 
-/** The BLEU-by-length buckets of a dataset: the same for every split and run, sized to its longest source. */
+/**
+ * The BLEU-by-length buckets of a dataset: the same for every split and run, at the quintiles of its source lengths.
+ */
 function datasetBucketEdges(data: PreparedData): number[] {
   let edges = bucketEdges.get(data);
   if (edges === undefined) {
-    let longest = 1;
+    const lengths: number[] = [];
     for (const pairs of Object.values(data.text)) {
-      for (const pair of pairs) longest = Math.max(longest, sourceWords(pair.source));
+      for (const pair of pairs) lengths.push(sourceWords(pair.source));
     }
-    edges = lengthBucketEdges(longest);
+    edges = lengthBucketEdges(lengths);
     bucketEdges.set(data, edges);
   }
   return edges;
@@ -191,7 +196,7 @@ export async function evaluate(
       hypothesis: hypothesisStrings[i]!,
       reference: references[i]!,
     })),
-    { edges: datasetBucketEdges(data) },
+    { edges: datasetBucketEdges(data), minSentences: MIN_BUCKET_SENTENCES },
   ).map(({ from, to, sentences, bleu }) => ({ from, to, sentences, bleu }));
   return { metrics, pairs, hypotheses, bleuByLength: buckets };
 }

@@ -4,7 +4,6 @@ import { LabError } from '../../../engine/errors.js';
 import {
   bleuByLength,
   corpusBleu,
-  DEFAULT_LENGTH_BUCKET_EDGES,
   lengthBucketEdges,
   perplexity,
   sequenceAccuracy,
@@ -82,40 +81,92 @@ describe('BLEU by source length', () => {
     { sourceLength: 0, hypothesis: 'x', reference: 'y' },
   ];
 
-  it('scores each bucket as a corpus, with its sentence count', () => {
+  it('scores each bucket as a corpus, with its sentence count, and never reports an empty bucket', () => {
     const buckets = bleuByLength(items);
+    // The default edges give 2, 2, 0, 0 and 1 sentences: the empty 11-15 and 16-20 fold into 6-10.
     assert.deepEqual(
       buckets.map((b) => [b.label, b.from, b.to, b.sentences]),
       [
         ['1-5', 1, 5, 2],
-        ['6-10', 6, 10, 2],
-        ['11-15', 11, 15, 0],
-        ['16-20', 16, 20, 0],
+        ['6-20', 6, 20, 2],
         ['21+', 21, 30, 1],
       ],
     );
     const first = corpusBleu(['the cat sat on the mat', 'x'], [['the cat sat on a mat', 'y']]).score;
     assert.equal(buckets[0]!.bleu, first);
-    assert.equal(buckets[2]!.bleu, 0);
-    assert.ok(Math.abs(buckets[4]!.bleu - 100) < 1e-9);
+    const secondMulti = corpusBleu(
+      ['a dog barked', 'hello'],
+      [
+        ['the dog barked loudly', 'hello there'],
+        ['the dog barked loudly', 'hello'],
+      ],
+    ).score;
+    assert.ok(Math.abs(buckets[1]!.bleu - secondMulti) < 1e-9, `${buckets[1]!.bleu} vs ${secondMulti}`);
+    assert.ok(Math.abs(buckets[2]!.bleu - 100) < 1e-9);
+    assert.ok(buckets.every((b) => b.sentences > 0));
   });
 
-  it('sizes five buckets to the longest source sentence', () => {
-    assert.deepEqual(lengthBucketEdges(25), [...DEFAULT_LENGTH_BUCKET_EDGES]);
-    assert.deepEqual(lengthBucketEdges(10), [1, 3, 5, 7, 9]);
-    assert.deepEqual(lengthBucketEdges(11), [1, 4, 7, 10, 13]);
-    assert.deepEqual(lengthBucketEdges(3), [1, 2, 3, 4, 5]);
-    const short = bleuByLength(items.slice(0, 2), { edges: lengthBucketEdges(4) });
+  it('merges buckets below the minimum size into their shorter neighbour, the first into the next', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      sourceLength: i < 30 ? 1 + (i % 10) : 11 + i,
+      hypothesis: 'a b',
+      reference: 'a b',
+    }));
+    const buckets = bleuByLength(many, { edges: [1, 6, 11, 45, 50], minSentences: 6 });
+    // Counts before merging: 15 (1-5), 15 (6-10), 4 (11-44), 5 (45-49), 1 (50+): the last two become 45+ (6),
+    // then 11-44 folds into 6-10.
     assert.deepEqual(
-      short.map((b) => [b.label, b.sentences]),
+      buckets.map((b) => [b.label, b.from, b.to, b.sentences]),
       [
-        ['1', 0],
-        ['2', 0],
-        ['3', 1],
-        ['4', 0],
-        ['5+', 1],
+        ['1-5', 1, 5, 15],
+        ['6-44', 6, 44, 19],
+        ['45+', 45, 50, 6],
       ],
     );
+    // The minimum is capped at the number of items: two sentences still give one bucket, not none.
+    const two = bleuByLength(many.slice(0, 2), { edges: [1, 6, 11], minSentences: 20 });
+    assert.deepEqual(
+      two.map((b) => [b.from, b.to, b.sentences]),
+      [[1, 2, 2]],
+    );
+    // A thin first bucket goes into the next one.
+    const thinFirst = bleuByLength([{ sourceLength: 1, hypothesis: 'a', reference: 'a' }, ...many.slice(30)], {
+      edges: [1, 41],
+      minSentences: 5,
+    });
+    assert.deepEqual(
+      thinFirst.map((b) => [b.label, b.sentences]),
+      [['1+', 11]],
+    );
+  });
+
+  it('puts bucket bounds at the quantiles of the source lengths', () => {
+    // A skewed corpus, as real ones are: most sentences short, a long tail up to 40 words.
+    const lengths = [
+      ...Array.from({ length: 50 }, (_, i) => 3 + (i % 6)),
+      ...Array.from({ length: 40 }, (_, i) => 9 + (i % 8)),
+      ...Array.from({ length: 10 }, (_, i) => 20 + 2 * i),
+    ];
+    const edges = lengthBucketEdges(lengths);
+    assert.equal(edges.length, 5);
+    assert.equal(edges[0], 3);
+    const sorted = [...lengths].sort((a, b) => a - b);
+    assert.deepEqual(
+      edges.slice(1),
+      [20, 40, 60, 80].map((q) => sorted[q]),
+    );
+    // Every bucket of the corpus itself then holds about a fifth of it (ties may move a few).
+    const buckets = bleuByLength(
+      lengths.map((n) => ({ sourceLength: n, hypothesis: 'x', reference: 'x' })),
+      { edges },
+    );
+    for (const b of buckets) assert.ok(b.sentences >= 10 && b.sentences <= 30, `${b.label}: ${b.sentences}`);
+    // Repeated lengths give fewer buckets rather than empty ones; no lengths give one bucket.
+    assert.deepEqual(lengthBucketEdges([4, 4, 4, 4, 4, 9, 9, 9, 9, 9]), [4, 9]);
+    assert.deepEqual(lengthBucketEdges([4, 4, 4, 4, 4, 4, 9]), [4]);
+    assert.deepEqual(lengthBucketEdges([]), [1]);
+    assert.deepEqual(lengthBucketEdges([0, 0, 2]), [1, 2]);
+    assert.throws(() => lengthBucketEdges([1, 2], 0), LabError);
   });
 
   it('takes other edges and BLEU options', () => {
