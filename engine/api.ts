@@ -304,7 +304,16 @@ export type TrainingMetricName =
 
 /** What an evaluation measures: on the validation split at each validation, on the test split once at the end. */
 export type EvaluationMetricName =
-  'loss' | 'perplexity' | 'token_accuracy' | 'sequence_accuracy' | 'bleu' | 'chrf' | 'alignment_agreement' | 'aer';
+  | 'loss'
+  | 'perplexity'
+  | 'token_accuracy'
+  | 'sequence_accuracy'
+  | 'bleu'
+  | 'chrf'
+  /** `<unk>` tokens the decoder emitted (before unknown-word replacement). */
+  | 'unknowns'
+  | 'alignment_agreement'
+  | 'aer';
 
 /**
  * The name a metric is stored and charted under: `train/loss`, `valid/bleu`, `test/chrf`. Every place that names a
@@ -479,6 +488,11 @@ export interface TranslationCandidate {
   logProb: number;
   /** `tokens.length` (plus one for `<eos>`) rows × `sourceTokens.length` columns, row-major; empty without attention. */
   attention: number[];
+  /**
+   * Positions in `tokens` where the model emitted `<unk>` and the source token it attended to most was copied
+   * instead (unknown-word replacement, Luong et al. 2015). Absent when nothing was replaced.
+   */
+  replaced?: number[];
 }
 
 export interface Translation {

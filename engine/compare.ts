@@ -93,7 +93,7 @@ export function expandDotted(values: Record<string, unknown>, field = 'overrides
 }
 
 /** Metrics where lower is better; every other one is better higher. */
-const LOWER_IS_BETTER = /(^|\/)(loss|perplexity|aer)$/;
+const LOWER_IS_BETTER = /(^|\/)(loss|perplexity|aer|unknowns)$/;
 
 export function compareRuns(store: Store, runIds: readonly number[]): Comparison {
   if (runIds.length === 0)

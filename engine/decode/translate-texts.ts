@@ -4,7 +4,7 @@
  * candidate. Nothing here touches Node, the store or a backend choice, so the browser runtime of exported bundles
  * (engine/export/runtime.ts) uses this same code; engine/translate.ts loads models from runs.
  */
-import type { DecodeConfig, Translation, TranslateRequest } from '../api.js';
+import type { DecodeConfig, Translation, TranslationCandidate, TranslateRequest } from '../api.js';
 import type { Vocabularies } from '../data/encode.js';
 import { normalizeText } from '../data/normalize.js';
 import type { Tokenizer, TokenizerPair } from '../data/tokenizer.js';
@@ -13,6 +13,7 @@ import { EOS } from '../data/vocab.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { checkBeamSize, checkInputLengths } from './limits.js';
 import { beamSearch, beamSearchAsync, greedySearch, greedySearchAsync, type Hypothesis } from './search.js';
+import { replaceUnknowns } from './unk-replace.js';
 
 /** How input text is normalised before tokenization (what the dataset's import did to its sentences). */
 export interface InputNormalization {
@@ -49,20 +50,26 @@ export interface LoadedModel {
   origin: string;
 }
 
-function candidate(loaded: LoadedModel, h: Hypothesis): Translation['candidates'][number] {
-  const tokens = loaded.vocabularies.target.decode(h.tokens);
+function candidate(loaded: LoadedModel, h: Hypothesis, sourceTokens: readonly string[]): TranslationCandidate {
+  // Unknown-word replacement: each <unk> becomes the source token it attended to most (where there is attention and
+  // both sides have the same kind of tokens, so a copied token detokenizes as the target's own would).
+  const copyable = loaded.tokenizers.source.kind === loaded.tokenizers.target.kind;
+  const { tokens, replaced } = replaceUnknowns(
+    h.tokens,
+    loaded.vocabularies.target.decode(h.tokens),
+    h.attention,
+    copyable ? sourceTokens : [],
+  );
   const attention: number[] = [];
   for (const row of h.attention) attention.push(...row);
   return {
     // One token per attention row, even the specials an undertrained model may emit.
-    tokens: [
-      ...h.tokens.map((id) => loaded.tokenizers.target.display(loaded.vocabularies.target.token(id))),
-      ...(h.finished ? [EOS] : []),
-    ],
+    tokens: [...tokens.map((token) => loaded.tokenizers.target.display(token)), ...(h.finished ? [EOS] : [])],
     text: loaded.tokenizers.target.detokenize(tokens),
     score: h.score,
     logProb: h.logProb,
     attention,
+    ...(replaced.length > 0 ? { replaced } : {}),
   };
 }
 
@@ -142,7 +149,7 @@ function planTranslation(loaded: LoadedModel, request: TextsRequest) {
           : {
               source: p.text,
               sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
-              candidates: results[next++]!.map((h) => candidate(loaded, h)),
+              candidates: results[next++]!.map((h) => candidate(loaded, h, p.tokens)),
             },
       );
     },

@@ -14,6 +14,7 @@ const METRIC_LABELS: Record<string, string> = {
   sequence_accuracy: 'Exact-match accuracy (%)',
   bleu: 'BLEU',
   chrf: 'chrF',
+  unknowns: 'Unknown words emitted (<unk>, before replacement)',
   alignment_agreement: 'Attention/gold alignment agreement (%)',
   aer: 'Alignment error rate (%)',
 };

@@ -10,6 +10,7 @@ import { evaluationBatches } from '../data/batching.js';
 import type { PreparedData } from '../data/encode.js';
 import { EOS, UNK_ID } from '../data/vocab.js';
 import { beamSearchAsync, greedySearchAsync, type Hypothesis } from '../decode/search.js';
+import { replaceUnknowns } from '../decode/unk-replace.js';
 import {
   alignmentCounts,
   type AlignmentCounts,
@@ -35,11 +36,16 @@ export interface EvaluationOptions {
 }
 
 export interface Evaluation {
-  /** loss, perplexity, token_accuracy, sequence_accuracy, bleu, chrf, and alignment_agreement / aer if known. */
+  /**
+   * loss, perplexity, token_accuracy, sequence_accuracy, bleu, chrf (both on text after unknown-word replacement),
+   * unknowns (`<unk>` tokens the decoder emitted), and alignment_agreement / aer if known.
+   */
   metrics: Record<string, number>;
   /** The evaluated pairs, and the hypothesis for each. */
   pairs: EncodedPair[];
   hypotheses: Hypothesis[];
+  /** Each hypothesis as text, its `<unk>` replaced by the source word it attended to most (where it has attention). */
+  texts: string[];
   bleuByLength: LengthBucketScore[];
 }
 
@@ -133,6 +139,23 @@ export function hypothesisText(data: PreparedData, tokens: readonly number[]): s
   return data.tokenizers.target.detokenize(data.vocabularies.target.decode(tokens));
 }
 
+/**
+ * A hypothesis as text with unknown-word replacement (decode/unk-replace.ts): each `<unk>` becomes the source token
+ * it attended to most, where the model has attention and both sides use the same kind of tokens. Also returns how
+ * many `<unk>` the decoder emitted.
+ */
+export function replacedHypothesisText(
+  data: PreparedData,
+  sourceText: string,
+  hypothesis: Hypothesis,
+): { text: string; unknowns: number } {
+  const tokens = data.vocabularies.target.decode(hypothesis.tokens);
+  const copyable = data.tokenizers.source.kind === data.tokenizers.target.kind;
+  const source = copyable && hypothesis.attention.length > 0 ? data.tokenizers.source.tokenize(sourceText) : [];
+  const replaced = replaceUnknowns(hypothesis.tokens, tokens, hypothesis.attention, source);
+  return { text: data.tokenizers.target.detokenize(replaced.tokens), unknowns: replaced.unknowns };
+}
+
 /** Source words of a pair, for BLEU by length: the word count of the stored source text. */
 function sourceWords(text: string): number {
   const trimmed = text.trim();
@@ -171,7 +194,12 @@ export async function evaluate(
   const strategy = options.strategy === 'greedy' ? 'greedy' : options.decode.strategy;
   const hypotheses = await decodePairs(model, pairs, options.decode, strategy);
   const text = data.text[split];
-  const hypothesisStrings = hypotheses.map((h) => hypothesisText(data, h.tokens));
+  let unknowns = 0;
+  const hypothesisStrings = hypotheses.map((h, i) => {
+    const replaced = replacedHypothesisText(data, text[pairs[i]!.index]!.source, h);
+    unknowns += replaced.unknowns;
+    return replaced.text;
+  });
   const references = pairs.map((p) => text[p.index]!.target);
   let exact = 0;
   hypotheses.forEach((h, i) => {
@@ -184,6 +212,7 @@ export async function evaluate(
     sequence_accuracy: pairs.length === 0 ? 0 : (100 * exact) / pairs.length,
     bleu: pairs.length === 0 ? 0 : corpusBleu(hypothesisStrings, [references]).score,
     chrf: pairs.length === 0 ? 0 : corpusChrf(hypothesisStrings, [references]).score,
+    unknowns,
   };
   if (forced.alignment.length > 0) {
     const scores = alignmentScores(sumAlignmentCounts(forced.alignment));
@@ -198,7 +227,7 @@ export async function evaluate(
     })),
     { edges: datasetBucketEdges(data), minSentences: MIN_BUCKET_SENTENCES },
   ).map(({ from, to, sentences, bleu }) => ({ from, to, sentences, bleu }));
-  return { metrics, pairs, hypotheses, bleuByLength: buckets };
+  return { metrics, pairs, hypotheses, texts: hypothesisStrings, bleuByLength: buckets };
 }
 
 /** Up to `count` pairs spread evenly over source lengths: the fixed sentences whose translations runs record. */

@@ -268,20 +268,20 @@ export class Trainer {
     const step = this.state.step;
     this.logEvaluation('valid', step, evaluation.metrics);
     // The fixed sample sentences: their translation and attention at this step.
-    const bySample = new Map(evaluation.pairs.map((p, i) => [p.index, evaluation.hypotheses[i]!]));
+    const bySample = new Map(evaluation.pairs.map((p, i) => [p.index, i]));
     const text = this.data.text.valid;
     const samples = this.samples.map((pair, index) => {
-      const hypothesis = bySample.get(pair.index)!;
-      return { pair, index, hypothesis };
+      const at = bySample.get(pair.index)!;
+      return { pair, index, hypothesis: evaluation.hypotheses[at]!, hypothesisText: evaluation.texts[at]! };
     });
     this.store.saveSamples(
       this.runId,
       step,
-      samples.map(({ pair, index, hypothesis }) => ({
+      samples.map(({ pair, index, hypothesisText }) => ({
         index,
         source: text[pair.index]!.source,
         reference: text[pair.index]!.target,
-        hypothesis: this.data.tokenizers.target.detokenize(this.data.vocabularies.target.decode(hypothesis.tokens)),
+        hypothesis: hypothesisText,
       })),
     );
     if (this.model.config.attention !== 'none') {

@@ -11,7 +11,7 @@ import { exactMatch } from '../../../engine/metrics/index.js';
 import { Seq2Seq } from '../../../engine/model/seq2seq.js';
 import { Store } from '../../../engine/store/store.js';
 import { evaluate } from '../../../engine/train/evaluate.js';
-import { addTinyDataset, fixtureConfig } from '../../helpers/fixtures.js';
+import { addTinyDataset, fixtureConfig, tinyStats } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/paths.js';
 
 describe('validation accuracy', () => {
@@ -56,5 +56,70 @@ describe('validation accuracy', () => {
     assert.equal(exactMatch({ tokens: [5, UNK_ID], finished: true }, [5, UNK_ID], UNK_ID), false);
     assert.equal(exactMatch({ tokens: [5, UNK_ID], finished: true }, [5, UNK_ID]), true, 'without unkId');
     assert.equal(exactMatch({ tokens: [5, EOS_ID], finished: true }, [5], UNK_ID), false);
+  });
+});
+
+describe('unknown-word replacement in evaluation', () => {
+  it('scores the text with each <unk> replaced by a source word, and counts the <unk> emitted', async () => {
+    await useBackend('cpu');
+    const store = Store.open(path.join(tempDir(), 'store.db'));
+    // Names are copied verbatim, and the target vocabulary (train) has never seen them.
+    store.addDataset({
+      name: 'names',
+      kind: 'generated',
+      tokenizer: 'word',
+      source: { generator: 'fixture' },
+      options: {},
+      stats: tinyStats,
+      tokenizerState: null,
+      splits: {
+        train: [
+          { source: 'the cat', target: 'le chat', alignment: null },
+          { source: 'the dog', target: 'le chien', alignment: null },
+        ],
+        valid: [{ source: 'tom paris', target: 'tom paris', alignment: null }],
+        test: [{ source: 'tom', target: 'tom', alignment: null }],
+      },
+    });
+    for (const attention of ['bahdanau', 'none'] as const) {
+      const config = fixtureConfig('names', { attention });
+      const data = prepareData(store, config.data);
+      const model = new Seq2Seq(config.model, data.vocabularies.source.size, data.vocabularies.target.size, 1);
+      try {
+        const vocab = data.vocabularies.target.size;
+        model.params.get('decoder.W_out').assign(tf.zerosLike(model.params.get('decoder.W_out')));
+        model.params.get('decoder.b_out').assign(
+          tf
+            .oneHot(tf.tensor1d([UNK_ID], 'int32'), vocab)
+            .reshape([vocab])
+            .mul(10),
+        );
+        const { metrics, hypotheses, texts } = await evaluate(model, data, 'valid', data.encoded.valid, {
+          decode: config.decode,
+          strategy: 'greedy',
+          batchSize: 4,
+        });
+        const emitted = hypotheses[0]!.tokens.length;
+        assert.ok(emitted > 0 && hypotheses[0]!.tokens.every((t) => t === UNK_ID));
+        assert.equal(metrics.unknowns, emitted, 'every <unk> emitted is counted, replaced or not');
+        if (attention === 'none') {
+          assert.ok(
+            texts[0]!.split(' ').every((w) => w === '<unk>'),
+            texts[0],
+          );
+          assert.equal(metrics.chrf, 0);
+        } else {
+          // Each <unk> became "tom" or "paris", so the hypothesis now shares characters with the reference.
+          assert.ok(
+            texts[0]!.split(' ').every((w) => w === 'tom' || w === 'paris'),
+            texts[0],
+          );
+          assert.ok(metrics.chrf! > 0, `chrF with replacement ${metrics.chrf}`);
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+    store.close();
   });
 });

@@ -18,6 +18,7 @@ const SCORE_ORDER: readonly EvaluationMetricName[] = [
   'alignment_agreement',
   'aer',
   'perplexity',
+  'unknowns',
 ];
 /** A metric name's place in SCORE_ORDER (-1 when it has none): `bleu` → 0. */
 const scoreIndex = (name: string): number => SCORE_ORDER.findIndex((score) => score === name);

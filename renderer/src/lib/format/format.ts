@@ -70,6 +70,7 @@ export function metricLabel(key: string): string {
     bleu: 'BLEU',
     chrf: 'chrF',
     aer: 'alignment error rate',
+    unknowns: '<unk> emitted',
     tokens_per_second: 'tokens/s',
     tokensPerSecond: 'tokens/s',
     grad_norm: 'gradient norm',
@@ -86,7 +87,7 @@ export function metricLabel(key: string): string {
   return label;
 }
 
-/** Lower is better for losses and perplexity; higher for scores and accuracies. */
+/** Lower is better for losses, perplexity, AER and `<unk>` counts; higher for scores and accuracies. */
 export function lowerIsBetter(key: string): boolean {
-  return /(loss|perplexity|(^|\/)aer)$/i.test(key);
+  return /(loss|perplexity|(^|\/)(aer|unknowns))$/i.test(key);
 }
