@@ -3,12 +3,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 
 interface BuilderConfig {
+  files: string[];
+  linux: { files: string[] };
+  mac: { files: string[] };
+  win: { files: string[] };
   electronVersion?: string;
   asar?: boolean;
   electronFuses?: Record<string, boolean>;
@@ -31,6 +36,51 @@ describe('packaged app', () => {
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
     });
+  });
+
+  it('carries the webgpu (Dawn) binary of its own platform and architecture only, not all five', () => {
+    // electron-builder's own matcher (app-builder-lib, installed with electron-builder), on the patterns as it
+    // combines them: the global `files`, then the platform's, with `\${arch}` expanded; node_modules paths are
+    // matched relative to the app folder, as its node-module copier does.
+    const { FileMatcher } = createRequire(import.meta.url)('app-builder-lib/out/fileMatcher.js') as {
+      FileMatcher: new (
+        from: string,
+        to: string,
+        expand: (pattern: string) => string,
+        patterns: string[],
+      ) => { createFilter(): (file: string, stat: object) => boolean };
+    };
+    const config = builderConfig();
+    const folders = ['darwin-universal', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64'];
+    const stat = (relative: string, directory: boolean) => ({
+      moduleFullFilePath: relative,
+      isDirectory: () => directory,
+      isFile: () => !directory,
+      isSymbolicLink: () => false,
+    });
+    const targets = [
+      ['linux', 'x64', 'linux-x64'],
+      ['linux', 'arm64', 'linux-arm64'],
+      ['mac', 'universal', 'darwin-universal'],
+      ['win', 'x64', 'win32-x64'],
+      ['win', 'arm64', 'win32-arm64'],
+    ] as const;
+    for (const [platform, arch, expected] of targets) {
+      const matcher = new FileMatcher(repoRoot, path.join(tempDir(), 'app'), (p) => p.replaceAll('${arch}', arch), [
+        '**/*',
+        ...config.files,
+        ...config[platform].files,
+      ]);
+      const filter = matcher.createFilter();
+      const file = path.join(repoRoot, 'node_modules', 'webgpu');
+      const kept = folders.filter(
+        (folder) =>
+          filter(file, stat(`node_modules/webgpu/dist/${folder}`, true)) &&
+          filter(file, stat(`node_modules/webgpu/dist/${folder}/dawn.node`, false)),
+      );
+      assert.deepEqual(kept, [expected], `${platform} ${arch}`);
+      assert.ok(filter(file, stat('node_modules/webgpu/index.js', false)), 'the package itself is carried');
+    }
   });
 
   it('is built for the Electron that npm installs', () => {
