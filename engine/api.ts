@@ -355,6 +355,8 @@ export interface RunDetail extends RunSummary {
   config: RunConfig;
   /** The kernel set of the run's latest training session (null before it starts). */
   kernelSet: KernelSet | null;
+  /** The GPU adapter it trained on, on the webgpu backend ("nvidia · hopper · NVIDIA H100"), else null. */
+  adapter: string | null;
   latestMetrics: Record<string, MetricValue>;
   checkpoints: CheckpointInfo[];
   /** Parameter count of the model, once the run has started. */

@@ -475,6 +475,7 @@ export class Lab {
       checkpoints: this.store.listCheckpoints(request.id),
       parameters: record.parameters,
       kernelSet: record.kernelSet,
+      adapter: record.adapter,
     };
   }
 

@@ -114,6 +114,7 @@ const show: Command = {
       `  architecture  ${detail.architecture}`,
       `  dataset       ${detail.dataset}`,
       `  backend       ${detail.backend ?? '-'}`,
+      ...(detail.adapter === null ? [] : [`  adapter       ${detail.adapter}`]),
       `  kernels       ${detail.kernelSet === null ? '-' : describeKernelSet(detail.kernelSet)}`,
       `  seed          ${detail.seed}`,
       `  progress      step ${progressText(detail)}, epoch ${detail.progress.epoch.toFixed(2)}`,

@@ -62,6 +62,7 @@ interface RunRow {
   lease_until: number | null;
   hold: number;
   kernel_set: string | null;
+  backend_adapter: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -111,6 +112,8 @@ export interface RunRecord {
   parameters: number | null;
   /** The kernel set of the latest training session (null before the run starts). */
   kernelSet: KernelSet | null;
+  /** The GPU adapter of the latest training session (webgpu: vendor, architecture, description), or null. */
+  adapter: string | null;
   pid: number | null;
   host: string | null;
 }
@@ -606,7 +609,15 @@ export class Store {
       durationSeconds: row.started_at === null ? null : row.train_seconds,
     };
     const kernelSet = row.kernel_set === null ? null : (JSON.parse(row.kernel_set) as KernelSet);
-    return { summary, config, parameters: row.parameters, kernelSet, pid: row.pid, host: row.host };
+    return {
+      summary,
+      config,
+      parameters: row.parameters,
+      kernelSet,
+      adapter: row.backend_adapter ?? null,
+      pid: row.pid,
+      host: row.host,
+    };
   }
 
   private runsWhere(where: string, params: unknown[]): RunRecord[] {

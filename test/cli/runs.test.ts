@@ -129,6 +129,21 @@ describe('mtlab train, translate, experiment, compare', () => {
     assert.ok(Number.isInteger(shown.kernelSet.threads) && shown.kernelSet.threads >= 1);
     const text = await runCli(['show', '1', '--db', db]);
     assert.match(text.stdout, /^ {2}kernels {7}wasm/m);
+    assert.equal(shown.adapter, null, 'no GPU adapter on wasm');
+    assert.doesNotMatch(text.stdout, /adapter/);
+    // A run that trained on a GPU says which one.
+    const gpu = Store.open(db);
+    gpu.db.prepare(`UPDATE runs SET backend_adapter = ? WHERE id = 1`).run('nvidia · hopper · NVIDIA H100');
+    gpu.close();
+    const onGpu = await runCli(['show', '1', '--db', db]);
+    assert.match(onGpu.stdout, /^ {2}adapter {7}nvidia · hopper · NVIDIA H100$/m);
+    assert.equal(
+      JSON.parse((await runCli(['show', '1', '--json', '--db', db])).stdout).adapter,
+      'nvidia · hopper · NVIDIA H100',
+    );
+    const cleared = Store.open(db);
+    cleared.db.prepare(`UPDATE runs SET backend_adapter = NULL WHERE id = 1`).run();
+    cleared.close();
     // As if run 1 had trained on other kernels and been cancelled.
     const other = { backend: 'wasm', addon: expected.addon === 'portable' ? 'avx2' : 'portable', threads: 1 };
     const store = Store.open(db);

@@ -162,6 +162,9 @@ describe('webgpu backend', { skip }, () => {
       assert.equal(store.getRun(onGpu).summary.backend, 'webgpu');
       assert.equal(store.runAdapter(onGpu), describeAdapter(probe.adapter!));
       assert.equal(store.runAdapter(onWasm), null);
+      // What `mtlab show` and the app read (RunDetail.adapter).
+      assert.equal(store.getRun(onGpu).adapter, describeAdapter(probe.adapter!));
+      assert.equal(store.getRun(onWasm).adapter, null);
       close(losses(onGpu), losses(onWasm), 'train/loss');
       assert.equal(losses(onGpu).length, steps);
     });
