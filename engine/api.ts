@@ -300,7 +300,14 @@ export interface RunSummary {
 
 /** What each training step records (stored as `train/<name>`). */
 export type TrainingMetricName =
-  'loss' | 'learning_rate' | 'grad_norm' | 'tokens_per_second' | 'teacher_forcing' | 'skipped_update';
+  | 'loss'
+  | 'learning_rate'
+  | 'grad_norm'
+  | 'tokens_per_second'
+  | 'teacher_forcing'
+  | 'skipped_update'
+  /** Resident memory of the training process (MB), about once a second: flat after warm-up, or it leaks. */
+  | 'memory_mb';
 
 /** What an evaluation measures: on the validation split at each validation, on the test split once at the end. */
 export type EvaluationMetricName =
@@ -357,6 +364,8 @@ export interface RunDetail extends RunSummary {
   kernelSet: KernelSet | null;
   /** The GPU adapter it trained on, on the webgpu backend ("nvidia · hopper · NVIDIA H100"), else null. */
   adapter: string | null;
+  /** Peak resident memory of its training process, in bytes (the largest over its sessions); null before it runs. */
+  peakRss: number | null;
   latestMetrics: Record<string, MetricValue>;
   checkpoints: CheckpointInfo[];
   /** Parameter count of the model, once the run has started. */

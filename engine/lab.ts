@@ -476,6 +476,7 @@ export class Lab {
       parameters: record.parameters,
       kernelSet: record.kernelSet,
       adapter: record.adapter,
+      peakRss: record.peakRss,
     };
   }
 

@@ -121,6 +121,7 @@ const show: Command = {
       `  parameters    ${detail.parameters === null ? '-' : detail.parameters.toLocaleString('en-US')}`,
       `  created       ${detail.createdAt}`,
       `  training time ${formatDuration(detail.durationSeconds)}`,
+      `  peak memory   ${detail.peakRss === null ? '-' : `${Math.round(detail.peakRss / 2 ** 20).toLocaleString('en-US')} MB resident (training process)`}`,
     ];
     const keys = Object.keys(detail.latestMetrics).sort();
     if (keys.length > 0) {

@@ -197,6 +197,11 @@ CREATE TABLE queue_owner (
     name: 'the GPU adapter a run trained on',
     sql: `ALTER TABLE runs ADD COLUMN backend_adapter TEXT;`,
   },
+  {
+    version: 5,
+    name: "the peak resident memory of a run's training process",
+    sql: `ALTER TABLE runs ADD COLUMN peak_rss INTEGER; -- bytes: the most any training session of the run held`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -63,6 +63,7 @@ interface RunRow {
   hold: number;
   kernel_set: string | null;
   backend_adapter: string | null;
+  peak_rss: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -114,6 +115,8 @@ export interface RunRecord {
   kernelSet: KernelSet | null;
   /** The GPU adapter of the latest training session (webgpu: vendor, architecture, description), or null. */
   adapter: string | null;
+  /** Peak resident memory of the run's training process in bytes (largest over its sessions), null before. */
+  peakRss: number | null;
   pid: number | null;
   host: string | null;
 }
@@ -615,6 +618,7 @@ export class Store {
       parameters: row.parameters,
       kernelSet,
       adapter: row.backend_adapter ?? null,
+      peakRss: row.peak_rss === null || row.peak_rss === 0 ? null : row.peak_rss,
       pid: row.pid,
       host: row.host,
     };
@@ -731,12 +735,18 @@ export class Store {
     }
   }
 
-  /** Progress and heartbeat of a running run. */
-  updateProgress(id: number, p: { step: number; epoch: number; trainSeconds: number }): void {
+  /**
+   * Progress and heartbeat of a running run, and the peak resident memory of its training process so far (bytes;
+   * the run keeps the largest of all its sessions).
+   */
+  updateProgress(id: number, p: { step: number; epoch: number; trainSeconds: number; peakRss?: number }): void {
     this.write(`record the progress of run ${id}`, () =>
       this.db
-        .prepare('UPDATE runs SET step = ?, epoch = ?, train_seconds = ?, heartbeat_at = ? WHERE id = ?')
-        .run(p.step, p.epoch, p.trainSeconds, now(), id),
+        .prepare(
+          `UPDATE runs SET step = ?, epoch = ?, train_seconds = ?, heartbeat_at = ?,
+             peak_rss = MAX(COALESCE(peak_rss, 0), ?) WHERE id = ?`,
+        )
+        .run(p.step, p.epoch, p.trainSeconds, now(), p.peakRss ?? 0, id),
     );
   }
 

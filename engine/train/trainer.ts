@@ -201,10 +201,13 @@ export class Trainer {
     if (!force && Date.now() - this.lastProgressStore < PROGRESS_STORE_MS) return;
     this.lastProgressStore = Date.now();
     const perEpoch = batchesPerEpoch(this.data.encoded.train.length, this.config.train.batchSize);
+    // Resident memory now (a series, to see it stay flat) and at its peak (maxRSS is in KiB).
+    if (this.state.step > 0) this.log('train/memory_mb', this.state.step, process.memoryUsage.rss() / 2 ** 20);
     this.store.updateProgress(this.runId, {
       step: this.state.step,
       epoch: this.state.epoch + this.state.batchInEpoch / perEpoch,
       trainSeconds: this.state.trainSeconds,
+      peakRss: process.resourceUsage().maxRSS * 1024,
     });
   }
 

@@ -6,6 +6,8 @@ test.describe('run view', () => {
     await openApp(page, demoLab, `#/runs/${runId}`);
     await expect(page.getByRole('heading', { name: /gru \+ bahdanau/ })).toBeVisible();
     await expect(page.locator('[data-status]').first()).toHaveText('finished');
+    // The training process's peak resident memory (the demo store records 412 MB).
+    await expect(page.getByTestId('peak-memory')).toHaveText('412 MB');
     const loss = page.getByRole('figure', { name: 'Loss' });
     await expect(loss.locator('canvas').first()).toBeVisible();
     await expect(loss.getByText('train loss')).toBeVisible();

@@ -283,6 +283,20 @@ describe('store: metrics', () => {
 });
 
 describe('store: runs, samples, attention, checkpoints', () => {
+  it("keeps a run's peak resident memory: the largest any of its training sessions reported", () => {
+    const { store } = newStore();
+    const runId = newRun(store);
+    assert.equal(store.getRun(runId).peakRss, null, 'none before it trains');
+    store.updateProgress(runId, { step: 1, epoch: 0, trainSeconds: 1 });
+    assert.equal(store.getRun(runId).peakRss, null, 'progress without a figure records none');
+    store.updateProgress(runId, { step: 2, epoch: 0, trainSeconds: 2, peakRss: 300e6 });
+    store.updateProgress(runId, { step: 3, epoch: 0, trainSeconds: 3, peakRss: 200e6 }); // a resumed, smaller session
+    assert.equal(store.getRun(runId).peakRss, 300e6);
+    store.updateProgress(runId, { step: 4, epoch: 0, trainSeconds: 4, peakRss: 400e6 });
+    assert.equal(store.getRun(runId).peakRss, 400e6);
+    store.close();
+  });
+
   it('round-trips samples, attention matrices and checkpoints', () => {
     const { store } = newStore();
     const runId = newRun(store);

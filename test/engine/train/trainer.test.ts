@@ -57,6 +57,16 @@ describe('training', () => {
     assert.equal(beam[0]!.candidates[0]!.text, pairs[1]!.target);
     assert.ok(beam[0]!.candidates[0]!.score >= beam[0]!.candidates[1]!.score);
     loaded.model.dispose();
+    // The training process's memory: its peak on the run, and a series to see it stay flat.
+    const peak = store.getRun(runId).peakRss;
+    assert.ok(peak !== null && peak > 20 * 2 ** 20 && peak < 64 * 2 ** 30, `peak RSS ${peak}`);
+    assert.ok(peak >= process.memoryUsage.rss() * 0.5, 'about what this process holds');
+    const memory = [...store.metrics.points(runId, 'train/memory_mb')];
+    assert.ok(memory.length >= 1, 'at least one memory point');
+    assert.ok(
+      memory.every((p) => p.value > 20 && p.value <= peak / 2 ** 20 + 1),
+      JSON.stringify(memory),
+    );
   });
 
   it('repeats exactly with the same seed, and differs with another', async () => {
