@@ -1,7 +1,8 @@
 /**
  * Which file paths the page may use in lab calls. Three calls carry one: `importDataset` reads a corpus file
- * (`source.path`, `target.path`), `translate` reads a model bundle (`bundlePath`), and `exportModel` writes one
- * (`outDir`, replacing files there with `force`). A compromised page could use them to read any file the user can,
+ * (`source.path`, `target.path`, and the given splits' `validFiles.source.path` ... `testFiles.target.path`),
+ * `translate` reads a model bundle (`bundlePath`), and `exportModel` writes one (`outDir`, replacing files there
+ * with `force`). A compromised page could use them to read any file the user can,
  * or to overwrite bundle files anywhere. So the main process holds a capability set: a path is used in a lab call
  * only if one of the main process's own dialogs returned it in this session, for that use. A path the page names
  * that has not been granted is shown to the user in such a dialog first (electron/main.ts), who may confirm it,
@@ -59,6 +60,17 @@ export function labCallPaths(method: string, argument: unknown): PathSlot[] {
       for (const side of ['source', 'target']) {
         const file = argument[side];
         if (own(argument, side) && isObject(file) && own(file, 'path')) slot(file, 'path', `${side}.path`, 'read-file');
+      }
+      // The given valid/test splits read files too.
+      for (const key of ['validFiles', 'testFiles']) {
+        const given = argument[key];
+        if (!own(argument, key) || !isObject(given)) continue;
+        for (const side of ['source', 'target']) {
+          const file = given[side];
+          if (own(given, side) && isObject(file) && own(file, 'path')) {
+            slot(file, 'path', `${key}.${side}.path`, 'read-file');
+          }
+        }
       }
       break;
     case 'translate':

@@ -215,13 +215,35 @@ export interface ImportOptions {
   bpeMerges?: number;
 }
 
+/** A split given as its own file(s) in the dataset's format: one file, or two for `parallel` (source and target). */
+export interface GivenSplitFiles {
+  source: CorpusFile;
+  target?: CorpusFile;
+}
+
 export interface ImportDatasetRequest {
   name: string;
   format: CorpusFormat;
   source: CorpusFile;
   /** The target-side file for `parallel`. */
   target?: CorpusFile;
+  /**
+   * An official validation (dev) split, kept as given: in its order, not shuffled, deduplicated or length-filtered
+   * (only lines that cannot be used are dropped, and listed). Without it, valid is a fraction of `source`.
+   */
+  validFiles?: GivenSplitFiles;
+  /** An official test split, kept as given (as `validFiles`). Without it, test is a fraction of `source`. */
+  testFiles?: GivenSplitFiles;
   options?: ImportOptions;
+}
+
+/** What became of a given split's lines: every line read is kept unless it could not be used. */
+export interface GivenSplitCounts {
+  /** Pairs read from the file(s). */
+  read: number;
+  kept: number;
+  /** Pairs dropped, with file, line and why (empty after normalisation). */
+  dropped: SkippedLine[];
 }
 
 export interface SkippedLine {
@@ -238,6 +260,8 @@ export interface ImportResult {
   counts: { read: number; filtered: number; duplicates: number; kept: number };
   /** Pairs dropped for being longer than `options.maxChars` (the first 100, with file and line). */
   tooLong?: SkippedLine[];
+  /** The splits given as files (`validFiles`, `testFiles`), and what became of their lines. */
+  given?: Partial<Record<'valid' | 'test', GivenSplitCounts>>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export interface Command {
   options: OptionSpec;
   /** Lines of help after the usage line. */
   help?: string;
+  /** Turn forms node's parseArgs cannot read (an option with two values) into ones it can, before parsing. */
+  rewriteArgs?(argv: readonly string[]): string[];
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
 
@@ -33,7 +35,8 @@ export class UsageError extends Error {}
 
 export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   try {
-    const parsed = parseArgs({ args: argv, options: command.options, allowPositionals: true, strict: true });
+    const args = command.rewriteArgs?.(argv) ?? argv;
+    const parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
     return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
   } catch (error) {
     // node's messages are good ("Unknown option '--x'"); drop its internal error code prefix.

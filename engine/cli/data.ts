@@ -6,6 +6,7 @@ import type {
   DatasetDetail,
   DatasetSummary,
   GeneratorName,
+  GivenSplitFiles,
   ImportOptions,
   ImportResult,
   Split,
@@ -20,6 +21,7 @@ import {
   type ParsedArgs,
   flag,
   intOption,
+  stringList,
   stringOption,
   UsageError,
   writeJson,
@@ -102,6 +104,20 @@ function importReport(result: ImportResult, seconds: number): string {
     `  tokenizer   ${dataset.tokenizer}: ${formatCount(dataset.stats.sourceTypes)} source and ` +
       `${formatCount(dataset.stats.targetTypes)} target token types in the training split`,
   ];
+  for (const split of ['valid', 'test'] as const) {
+    const given = result.given?.[split];
+    if (given === undefined) continue;
+    lines.push(
+      `  ${split.padEnd(11)} ${formatCount(given.kept)} of ${formatCount(given.read)} pairs of the given file kept` +
+        ' as they are' +
+        (given.dropped.length > 0 ? `; dropped ${formatCount(given.dropped.length)} (listed below)` : ''),
+    );
+  }
+  const dropped = [...(result.given?.valid?.dropped ?? []), ...(result.given?.test?.dropped ?? [])];
+  if (dropped.length > 0) {
+    lines.push('', `Dropped from the given splits:`);
+    for (const d of dropped) lines.push(`  ${d.file} line ${d.line}: ${d.reason}`);
+  }
   if (skipped.length > 0) {
     lines.push('', `Skipped ${formatCount(skipped.length)} line${skipped.length === 1 ? '' : 's'}:`);
     for (const s of skipped) lines.push(`  ${s.file} line ${s.line}: ${s.reason}`);
@@ -162,7 +178,8 @@ const importCommand: Command = {
   usage:
     'mtlab data import FILE [--tgt FILE] --format tatoeba|tsv|parallel --name NAME [--preset pytorch-tutorial] ' +
     '[--lowercase] [--ascii-fold] [--max-words N] [--max-chars N] [--dedupe] [--source-column C] [--target-column C] [--reverse] ' +
-    '[--valid F] [--test F] [--seed S] [--on-error fail|skip] [--tokenizer word|char|bpe] [--bpe-merges N] ' +
+    '[--valid F] [--test F] [--valid-files DEV [DEV.tgt]] [--test-files TEST [TEST.tgt]] [--seed S] ' +
+    '[--on-error fail|skip] [--tokenizer word|char|bpe] [--bpe-merges N] ' +
     '[--json] [--db PATH]',
   summary: 'import a parallel corpus as a dataset (normalised, filtered, split with a seed)',
   help: [
@@ -175,7 +192,26 @@ const importCommand: Command = {
     'Split: --valid 0.05 --test 0.05 --seed 1 by default. Bad lines stop the import (--on-error fail, nothing is',
     'stored) or are skipped and listed (--on-error skip).',
     'Pairs with a side longer than --max-chars N characters (default 1000; 0 = no limit) are dropped and listed.',
+    'Official splits: --valid-files and --test-files take the dev and test files in the same format (two files,',
+    'source then target, for parallel) instead of --valid/--test fractions. They are kept exactly as given (order,',
+    'duplicates, lengths; only pairs empty after normalisation are dropped, and listed). Files may be gzip-compressed.',
   ].join('\n'),
+  rewriteArgs(argv) {
+    // `--valid-files DEV.src DEV.tgt`: two values with --format parallel; parseArgs takes one value per option.
+    const parallel = argv.some((a, i) => a === '--format=parallel' || (a === '--format' && argv[i + 1] === 'parallel'));
+    if (!parallel) return [...argv];
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!;
+      out.push(arg);
+      if ((arg !== '--valid-files' && arg !== '--test-files') || i + 1 >= argv.length) continue;
+      out.push(argv[++i]!);
+      const second = argv[i + 1];
+      if (second !== undefined && !second.startsWith('-')) out.push(arg, argv[++i]!);
+    }
+    return out;
+  },
+
   options: {
     db: { type: 'string' },
     json: { type: 'boolean' },
@@ -193,6 +229,8 @@ const importCommand: Command = {
     reverse: { type: 'boolean' },
     valid: { type: 'string' },
     test: { type: 'string' },
+    'valid-files': { type: 'string', multiple: true },
+    'test-files': { type: 'string', multiple: true },
     seed: { type: 'string' },
     'on-error': { type: 'string' },
     tokenizer: { type: 'string' },
@@ -236,6 +274,24 @@ const importCommand: Command = {
       if ((tokenizer ?? 'word') !== 'bpe') throw new UsageError('--bpe-merges goes with --tokenizer bpe');
       options.bpeMerges = bpeMerges;
     }
+    const givenFiles = (split: 'valid' | 'test'): GivenSplitFiles | undefined => {
+      const files = stringList(args, `${split}-files`);
+      if (files.length === 0) return undefined;
+      if (args.values[split] !== undefined) {
+        throw new UsageError(`--${split} (a fraction) and --${split}-files (given files) cannot go together`);
+      }
+      const wanted = format === 'parallel' ? 2 : 1;
+      if (files.length !== wanted) {
+        throw new UsageError(
+          format === 'parallel'
+            ? `--${split}-files takes two files with --format parallel: the source side, then the target side`
+            : `--${split}-files takes one ${format} file`,
+        );
+      }
+      return { source: { path: files[0]! }, ...(files[1] === undefined ? {} : { target: { path: files[1] } }) };
+    };
+    const validFiles = givenFiles('valid');
+    const testFiles = givenFiles('test');
     const started = process.hrtime.bigint();
     const result = await withLab(args, ctx, (lab) =>
       lab.importDataset({
@@ -243,6 +299,8 @@ const importCommand: Command = {
         format,
         source: { path: file },
         ...(target === undefined ? {} : { target: { path: target } }),
+        ...(validFiles === undefined ? {} : { validFiles }),
+        ...(testFiles === undefined ? {} : { testFiles }),
         options,
       }),
     );

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { CorpusFile, SkippedLine } from '../api.js';
 import { LabError } from '../errors.js';
 import { readRegularFile } from '../files.js';
@@ -140,7 +141,31 @@ export function isEmptyCorpus(lines: readonly (string | null)[]): boolean {
   return lines.every((line) => line !== null && line.trim() === '');
 }
 
-/** Read and decode a corpus file; refuses an empty one (naming it). */
+/** The most a gzip-compressed corpus may expand to (a "zip bomb" stops here, with a message). */
+export const MAX_GUNZIPPED_BYTES = 2 ** 31 - 1;
+
+const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/** A gzip file's content (recognised by its magic bytes, whatever its name), naming the file when it is broken. */
+export function gunzipCorpus(name: string, bytes: Uint8Array, limit = MAX_GUNZIPPED_BYTES): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/i.test(String(error))) {
+      throw new LabError(
+        'invalid-data',
+        `${name} expands to more than ${limit.toLocaleString('en-US')} bytes when decompressed`,
+        { file: name },
+      );
+    }
+    throw new LabError('invalid-data', `${name} is not a readable gzip file: ${(error as Error).message}`, {
+      file: name,
+    });
+  }
+}
+
+/** Read and decode a corpus file (plain or gzip-compressed); refuses an empty one (naming it). */
 export function readCorpusLines(file: CorpusFile): CorpusLines {
   let name: string;
   let bytes: Uint8Array;
@@ -149,8 +174,10 @@ export function readCorpusLines(file: CorpusFile): CorpusLines {
   if ('path' in file) {
     name = file.path;
     bytes = readBytes(file.path);
-    decoded = decodeBytes(name, bytes);
-    info = { name: path.basename(file.path), path: path.resolve(file.path), bytes: bytes.length, sha256: '', lines: 0 };
+    // The dataset records the size and SHA-256 of the file as it is on disk (compressed or not).
+    const raw = bytes;
+    decoded = decodeBytes(name, isGzip(raw) ? gunzipCorpus(name, raw) : raw);
+    info = { name: path.basename(file.path), path: path.resolve(file.path), bytes: raw.length, sha256: '', lines: 0 };
   } else {
     name = file.fileName;
     bytes = Buffer.from(file.content, 'utf8');

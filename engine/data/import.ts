@@ -8,6 +8,8 @@
  */
 import type {
   CorpusFormat,
+  GivenSplitCounts,
+  GivenSplitFiles,
   ImportDatasetRequest,
   ImportOptions,
   ImportResult,
@@ -16,7 +18,7 @@ import type {
 } from '../api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { readCorpusLines } from './corpus-file.js';
+import { type CorpusLines, readCorpusLines } from './corpus-file.js';
 import { type ParsedCorpus, parseParallel, parseTatoeba, parseTsv } from './corpus-formats.js';
 import { countWords, normalizeText } from './normalize.js';
 import {
@@ -136,6 +138,84 @@ function checkFiles(request: ImportDatasetRequest): void {
       },
     );
   }
+  for (const split of ['valid', 'test'] as const) {
+    const key = `${split}Files` as const;
+    const given = request[key];
+    if (given === undefined) continue;
+    checkObject(given, key);
+    checkFile(given.source, `${key}.source`);
+    if (request.format === 'parallel') {
+      if (given.target === undefined) {
+        throw new LabError(
+          'invalid-request',
+          `a parallel ${split} split needs its target-side file too (--${split}-files SRC TGT)`,
+          { field: `${key}.target` },
+        );
+      }
+      checkFile(given.target, `${key}.target`);
+    } else if (given.target !== undefined) {
+      throw new LabError(
+        'invalid-request',
+        `format ${request.format} reads one file per split; a target file is only for parallel`,
+        { field: `${key}.target` },
+      );
+    }
+  }
+}
+
+/** Read and parse one corpus (the training file, or a given split) in the request's format. */
+function parseCorpus(
+  format: CorpusFormat,
+  options: ResolvedImportOptions,
+  source: ImportDatasetRequest['source'],
+  target: ImportDatasetRequest['target'],
+): { parsed: ParsedCorpus; files: CorpusLines[] } {
+  const sourceFile = readCorpusLines(source);
+  const targetFile = format === 'parallel' ? readCorpusLines(target!) : null;
+  let parsed: ParsedCorpus;
+  if (format === 'tatoeba') parsed = parseTatoeba(sourceFile);
+  else if (format === 'tsv') {
+    parsed = parseTsv(sourceFile, options.sourceColumn ?? undefined, options.targetColumn ?? undefined);
+  } else parsed = parseParallel(sourceFile, targetFile!);
+  return { parsed, files: targetFile === null ? [sourceFile] : [sourceFile, targetFile] };
+}
+
+interface GivenSplit {
+  pairs: NormalizedPair[];
+  counts: GivenSplitCounts;
+  files: CorpusLines[];
+  problems: SkippedLine[];
+}
+
+/**
+ * A split given as its own file(s): normalised as the training data is, then kept exactly (order, duplicates,
+ * lengths: an official test set must stay the test set the published scores used). Only a pair that is empty after
+ * normalisation is dropped, and listed.
+ */
+function readGivenSplit(
+  format: CorpusFormat,
+  options: ResolvedImportOptions,
+  given: GivenSplitFiles,
+  normalize: (text: string) => string,
+): GivenSplit {
+  const { parsed, files } = parseCorpus(format, options, given.source, given.target);
+  const pairs: NormalizedPair[] = [];
+  const dropped: SkippedLine[] = [];
+  for (const raw of parsed.pairs) {
+    const first = normalize(raw.source);
+    const second = normalize(raw.target);
+    if (first === '' || second === '') {
+      dropped.push({ file: raw.file, line: raw.line, reason: 'a side is empty after normalisation' });
+      continue;
+    }
+    pairs.push(options.reverse ? { source: second, target: first } : { source: first, target: second });
+  }
+  return {
+    pairs,
+    files,
+    problems: parsed.problems,
+    counts: { read: parsed.pairs.length, kept: pairs.length, dropped },
+  };
 }
 
 interface NormalizedPair {
@@ -153,20 +233,32 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
     throw new LabError('conflict', `a dataset named "${name}" already exists; choose another name`, { field: 'name' });
   }
 
-  const sourceFile = readCorpusLines(request.source);
-  const targetFile = format === 'parallel' ? readCorpusLines(request.target!) : null;
-  let parsed: ParsedCorpus;
-  if (format === 'tatoeba') parsed = parseTatoeba(sourceFile);
-  else if (format === 'tsv') {
-    parsed = parseTsv(sourceFile, options.sourceColumn ?? undefined, options.targetColumn ?? undefined);
-  } else parsed = parseParallel(sourceFile, targetFile!);
-  if (parsed.problems.length > 0 && options.onError === 'fail') throw problemsError(parsed.problems);
+  const {
+    parsed,
+    files: [sourceFile, targetFile = null],
+  } = parseCorpus(format, options, request.source, request.target);
 
   // Normalise and filter. The English side of the tutorial preset is the file's first side, before `reverse`.
   const tutorial = options.preset === 'pytorch-tutorial';
   const normalize = tutorial
     ? tutorialNormalize
     : (text: string): string => normalizeText(text, { lowercase: options.lowercase, asciiFold: options.asciiFold });
+  const given: Partial<Record<'valid' | 'test', GivenSplit>> = {};
+  if (request.validFiles !== undefined) {
+    given.valid = readGivenSplit(format, options, request.validFiles, normalize);
+  }
+  if (request.testFiles !== undefined) given.test = readGivenSplit(format, options, request.testFiles, normalize);
+  const problems = [...parsed.problems, ...(given.valid?.problems ?? []), ...(given.test?.problems ?? [])];
+  if (problems.length > 0 && options.onError === 'fail') throw problemsError(problems);
+  for (const split of ['valid', 'test'] as const) {
+    const files = given[split]?.files;
+    if (given[split] !== undefined && given[split].pairs.length === 0) {
+      throw new LabError('invalid-data', `the ${split} file ${files![0]!.name} has no usable pairs`, {
+        file: files![0]!.name,
+        field: `${split}Files`,
+      });
+    }
+  }
   const filtered = { empty: 0, length: 0, tooLong: 0, prefix: 0 };
   const tooLong: SkippedLine[] = [];
   const kept: NormalizedPair[] = [];
@@ -214,32 +306,66 @@ export function importCorpus(store: Store, rawRequest: ImportDatasetRequest): Im
   if (kept.length === 0) {
     throw new LabError(
       'invalid-data',
-      `nothing to import from ${sourceFile.name}: ${parsed.pairs.length} pairs read, ${filteredTotal} filtered out, ` +
+      `nothing to import from ${sourceFile!.name}: ${parsed.pairs.length} pairs read, ${filteredTotal} filtered out, ` +
         `${duplicates} duplicates`,
-      { file: sourceFile.name },
+      { file: sourceFile!.name },
     );
   }
 
-  const splits = splitPairs(kept, options);
+  // A given split replaces its fraction; what is left of the training file is split with the seed as before.
+  const split = splitPairs(kept, {
+    ...options,
+    validFraction: given.valid === undefined ? options.validFraction : 0,
+    testFraction: given.test === undefined ? options.testFraction : 0,
+  });
+  const splits = {
+    train: split.train,
+    valid: given.valid?.pairs ?? split.valid,
+    test: given.test?.pairs ?? split.test,
+  };
   const tokenizers = createTokenizers(options.tokenizer, splits.train, options.bpeMerges ?? undefined);
   const stats = computeStats(splits, tokenizers, false);
   const counts = { read: parsed.pairs.length, filtered: filteredTotal, duplicates, kept: kept.length };
   const toStored = (pairs: readonly NormalizedPair[]): { source: string; target: string; alignment: null }[] =>
     pairs.map((p) => ({ source: p.source, target: p.target, alignment: null }));
+  const givenCounts: NonNullable<ImportResult['given']> = {};
+  const givenSource: Record<string, unknown> = {};
+  for (const key of ['valid', 'test'] as const) {
+    const split = given[key];
+    if (split === undefined) continue;
+    givenCounts[key] = split.counts;
+    givenSource[key] = {
+      files: split.files.map((f) => f.info),
+      read: split.counts.read,
+      kept: split.counts.kept,
+      dropped: split.counts.dropped.length,
+    };
+  }
   const dataset = store.addDataset({
     name,
     kind: 'imported',
     tokenizer: options.tokenizer,
     source: {
       format,
-      files: targetFile === null ? [sourceFile.info] : [sourceFile.info, targetFile.info],
+      files: targetFile === null ? [sourceFile!.info] : [sourceFile!.info, targetFile.info],
       ...(parsed.columns === undefined ? {} : { columns: parsed.columns }),
-      counts: { ...counts, skippedLines: parsed.problems.length, filteredBy: filtered },
+      counts: { ...counts, skippedLines: problems.length, filteredBy: filtered },
+      ...(Object.keys(givenSource).length > 0 ? { given: givenSource } : {}),
     },
-    options: { ...options },
+    options: {
+      ...options,
+      ...(given.valid === undefined ? {} : { validFraction: 0 }),
+      ...(given.test === undefined ? {} : { testFraction: 0 }),
+    },
     stats,
     tokenizerState: tokenizerState(tokenizers),
     splits: { train: toStored(splits.train), valid: toStored(splits.valid), test: toStored(splits.test) },
   });
-  return { dataset, skipped: parsed.problems, counts, ...(tooLong.length > 0 ? { tooLong } : {}) };
+  return {
+    dataset,
+    skipped: problems,
+    counts,
+    ...(tooLong.length > 0 ? { tooLong } : {}),
+    ...(Object.keys(givenCounts).length > 0 ? { given: givenCounts } : {}),
+  };
 }

@@ -34,7 +34,7 @@ function isInside(dir: string, file: string): boolean {
   return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
-function confine(file: string, dirs: readonly string[], field: 'source' | 'target'): string {
+function confine(file: string, dirs: readonly string[], field: string): string {
   if (dirs.length === 0) {
     throw new LabError(
       'invalid-request',
@@ -80,15 +80,30 @@ function confine(file: string, dirs: readonly string[], field: 'source' | 'targe
   });
 }
 
-function confineFile(file: CorpusFile, dirs: readonly string[], field: 'source' | 'target'): CorpusFile {
+function confineFile(file: CorpusFile, dirs: readonly string[], field: string): CorpusFile {
   return 'path' in file ? { path: confine(file.path, dirs, field) } : file;
 }
 
-/** The request with its paths confined to `dirs` (resolved), or a LabError naming the field ("source", "target"). */
+/**
+ * The request with every path it reads confined to `dirs` (resolved): the corpus, its target side and the given
+ * valid/test files. Else a LabError naming the field ("source", "target", "testFiles.source", ...).
+ */
 export function confineImportPaths(request: ImportDatasetRequest, dirs: readonly string[]): ImportDatasetRequest {
+  const given = (key: 'validFiles' | 'testFiles'): Partial<ImportDatasetRequest> => {
+    const files = request[key];
+    if (files === undefined) return {};
+    return {
+      [key]: {
+        source: confineFile(files.source, dirs, `${key}.source`),
+        ...(files.target === undefined ? {} : { target: confineFile(files.target, dirs, `${key}.target`) }),
+      },
+    };
+  };
   return {
     ...request,
     source: confineFile(request.source, dirs, 'source'),
     ...(request.target === undefined ? {} : { target: confineFile(request.target, dirs, 'target') }),
+    ...given('validFiles'),
+    ...given('testFiles'),
   };
 }

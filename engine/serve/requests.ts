@@ -88,6 +88,8 @@ export const REQUEST_SCHEMAS = {
     format: oneOf(['tatoeba', 'tsv', 'parallel']),
     source: corpusFile,
     target: optional(corpusFile),
+    validFiles: optional(object({ source: corpusFile, target: optional(corpusFile) })),
+    testFiles: optional(object({ source: corpusFile, target: optional(corpusFile) })),
     options: optional(importOptions),
   }),
   deleteDataset: object({ name: name() }),

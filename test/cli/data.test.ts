@@ -250,4 +250,58 @@ describe('mtlab data', () => {
     assert.equal(missingFile.code, 1);
     assert.match(missingFile.stderr, /corpus file \/nonexistent\.tsv does not exist/);
   });
+
+  it('imports official dev and test files with --valid-files/--test-files (two each for parallel)', async () => {
+    const { db, dir } = setup();
+    const put = (name: string, n: number, word: string): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, Array.from({ length: n }, (_, i) => `${word} ${i}`).join('\n') + '\n');
+      return file;
+    };
+    const args = [
+      'data',
+      'import',
+      put('train.de', 30, 'haus'),
+      '--tgt',
+      put('train.en', 30, 'house'),
+      '--format',
+      'parallel',
+      '--name',
+      'official',
+      '--valid-files',
+      put('dev.de', 5, 'weg'),
+      put('dev.en', 5, 'way'),
+      '--test-files',
+      put('test.de', 6, 'baum'),
+      put('test.en', 6, 'tree'),
+      '--db',
+      db,
+    ];
+    const result = await runCli(args);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}valid {7}5 of 5 pairs of the given file kept as they are$/m);
+    assert.match(result.stdout, /^ {2}test {8}6 of 6 pairs of the given file kept as they are$/m);
+    const shown = JSON.parse((await runCli(['data', 'show', 'official', '--json', '--db', db])).stdout);
+    assert.deepEqual(shown.stats.pairs, { train: 30, valid: 5, test: 6 });
+
+    const one = await runCli([...args.slice(0, 7), '--name', 'x', '--test-files', put('t.de', 2, 'a'), '--db', db]);
+    assert.equal(one.code, 2);
+    assert.match(one.stderr, /--test-files takes two files with --format parallel/);
+    const both = await runCli([
+      ...args.slice(0, 2),
+      put('c.tsv', 3, 'a\tb'),
+      '--format',
+      'tatoeba',
+      '--name',
+      'y',
+      '--test',
+      '0.1',
+      '--test-files',
+      'x.tsv',
+      '--db',
+      db,
+    ]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--test \(a fraction\) and --test-files \(given files\) cannot go together/);
+  });
 });
