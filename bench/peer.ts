@@ -22,8 +22,11 @@ export interface PeerFigures {
   msPerStep: number;
   /** Target tokens trained per second: batch · target length · 1000 / msPerStep. */
   tokensPerSecond: number;
+  /** 0 in the real-data case (`batchesFile`), which does not decode. */
   greedySentencesPerSecond: number;
   beamSentencesPerSecond: number;
+  /** Peak resident memory of the PyTorch process (the real-data case). */
+  peakRssMB?: number;
 }
 
 export interface PeerResult {
@@ -69,6 +72,8 @@ export interface PeerOptions {
   script?: string;
   /** Each progress line the script writes on stderr. */
   onProgress?: (line: string) => void;
+  /** Train on these padded batches (bench/real-data.ts batchesJson) instead of the reference batch; no decoding. */
+  batchesFile?: string;
 }
 
 /** The repository root, found from this module (bench/peer.ts in sources, dist/bench/peer.js when built). */
@@ -97,10 +102,11 @@ export async function runPytorchPeer(options: PeerOptions = {}): Promise<PeerRes
   if (options.steps !== undefined) args.push('--steps', String(options.steps));
   if (options.warmupSteps !== undefined) args.push('--warmup', String(options.warmupSteps));
   if (options.threads !== undefined) args.push('--threads', options.threads.join(','));
+  if (options.batchesFile !== undefined) args.push('--batches', options.batchesFile);
   const run = await runWithTorch(args, options);
   if (!run.available) return run;
   try {
-    return parsePeerOutput(run.stdout, run.python);
+    return parsePeerOutput(run.stdout, run.python, options.batchesFile === undefined);
   } catch (error) {
     return { available: false, reason: (error as Error).message };
   }
@@ -108,9 +114,10 @@ export async function runPytorchPeer(options: PeerOptions = {}): Promise<PeerRes
 
 /** The PyTorch model's parameter count alone (a second or two: no training), to check it against mtlab's. */
 export async function countPytorchParameters(
-  options: Pick<PeerOptions, 'timeoutMs' | 'pythons' | 'script'> = {},
+  options: Pick<PeerOptions, 'timeoutMs' | 'pythons' | 'script' | 'batchesFile'> = {},
 ): Promise<{ available: true; python: string; parameters: number } | PeerUnavailable> {
-  const run = await runWithTorch(['--count-parameters'], options);
+  const extra = options.batchesFile === undefined ? [] : ['--batches', options.batchesFile];
+  const run = await runWithTorch(['--count-parameters', ...extra], options);
   if (!run.available) return run;
   try {
     const report = JSON.parse(lastLines(run.stdout, 1)) as unknown;
@@ -239,19 +246,21 @@ function positiveNumber(record: Record<string, unknown>, field: string, where: s
   return value;
 }
 
-function parseFigures(value: unknown, where: string): PeerFigures {
+function parseFigures(value: unknown, where: string, decoding = true): PeerFigures {
   if (!isRecord(value)) throw new Error(`the PyTorch benchmark output has no ${where}`);
+  const decodingRate = (field: string): number => (decoding ? positiveNumber(value, field, where) : 0);
   return {
     threads: positiveNumber(value, 'threads', where),
     msPerStep: positiveNumber(value, 'msPerStep', where),
     tokensPerSecond: positiveNumber(value, 'tokensPerSecond', where),
-    greedySentencesPerSecond: positiveNumber(value, 'greedySentencesPerSecond', where),
-    beamSentencesPerSecond: positiveNumber(value, 'beamSentencesPerSecond', where),
+    greedySentencesPerSecond: decodingRate('greedySentencesPerSecond'),
+    beamSentencesPerSecond: decodingRate('beamSentencesPerSecond'),
+    ...(typeof value.peakRssMB === 'number' ? { peakRssMB: value.peakRssMB } : {}),
   };
 }
 
 /** Read the JSON object on the script's last stdout line; throws an Error naming what is wrong. */
-export function parsePeerOutput(stdout: string, python: string): PeerResult {
+export function parsePeerOutput(stdout: string, python: string, decoding = true): PeerResult {
   const line = lastLines(stdout, 1);
   let parsed: unknown;
   try {
@@ -269,7 +278,7 @@ export function parsePeerOutput(stdout: string, python: string): PeerResult {
   }
   const threads: Record<string, PeerFigures> = {};
   for (const [count, figures] of Object.entries(parsed.threads)) {
-    threads[count] = parseFigures(figures, `threads.${count}`);
+    threads[count] = parseFigures(figures, `threads.${count}`, decoding);
   }
   return {
     available: true,
@@ -280,7 +289,7 @@ export function parsePeerOutput(stdout: string, python: string): PeerResult {
     blasNote: typeof parsed.blasNote === 'string' ? parsed.blasNote : null,
     parameters: positiveNumber(parsed, 'parameters', 'output'),
     threads,
-    best: parseFigures(parsed.best, 'best'),
+    best: parseFigures(parsed.best, 'best', decoding),
     config: isRecord(parsed.config) ? parsed.config : {},
     loadAverage: parseLoadAverage(parsed.loadAverage),
   };

@@ -91,8 +91,9 @@ export function referenceTrainer(
   seed = 1,
   model: ModelConfig = REFERENCE_MODEL,
   vocab: number = REFERENCE.vocab,
+  targetVocab: number = vocab,
 ): ReferenceTrainer {
-  const seq2seq = new Seq2Seq(model, vocab, vocab, seed);
+  const seq2seq = new Seq2Seq(model, vocab, targetVocab, seed);
   const variables = seq2seq.params.variables;
   const optimizer = createOptimizer('adam', variables, 0);
   return {

@@ -4,13 +4,17 @@
  *
  *   training  the reference step (bench/reference.ts) — median ms per step, target tokens/s, ratio to PyTorch
  *   decoding  greedy and beam-5 sentences per second on 256 random sentences
+ *   real      a corpus-sized model on padded batches of realistic lengths (bench/real-data.ts), both sides on the
+ *             same batches: real target tokens/s, the ratio, and each side's peak resident memory
  *   store     100 runs × 50,000 points per metric: the bucketed series query, and what logging adds to a step
  *
  * The PyTorch side is bench/pytorch (run by bench/peer.ts) with Debian's python3-torch and OpenBLAS.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, MetricKey } from '../engine/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
@@ -32,8 +36,10 @@ import {
   referenceTrainer,
 } from './reference.js';
 import { timeCompareView, type UiFigures } from './ui.js';
+import { batchesJson, paddingFraction, REAL_DATA, realDataBatches } from './real-data.js';
+import type { RealDataFigures } from './real-data-worker.js';
 
-export type BenchSection = 'training' | 'decoding' | 'store' | 'ui';
+export type BenchSection = 'training' | 'decoding' | 'real' | 'store' | 'ui';
 
 export interface BenchOptions {
   steps: number;
@@ -79,6 +85,16 @@ export interface BenchResult {
   decodingRatio?: { greedy: number; beam: number };
   /** The app's compare view with 10 runs in Chromium (goal < 200 ms). */
   ui?: UiFigures | { available: false; reason: string };
+  /** The real-data case: mtlab in a process of its own (its peak RSS is a training process's), PyTorch likewise. */
+  realData?: {
+    padding: number;
+    batches: number;
+    rounds: RoundsResult;
+    /** mtlab real tokens/s ÷ PyTorch's on the same batches: the median of the rounds (goal ≥ 1.0). */
+    ratio?: number;
+    mtlab: RealDataFigures;
+    pytorchPeakRssMB?: number;
+  };
   store?: {
     runs: number;
     pointsPerSeries: number;
@@ -277,6 +293,96 @@ function timeStore(stepMs: number, log: (line: string) => void): NonNullable<Ben
   }
 }
 
+/** mtlab's side of the real-data case in a process of its own (bench/real-data-worker.ts). */
+function runRealDataWorker(steps: number, warmup: number, threads: number, backend: string): Promise<RealDataFigures> {
+  const worker = fileURLToPath(new URL('./real-data-worker.js', import.meta.url));
+  const args = [worker, '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...args, '--backend', backend],
+      { maxBuffer: 1 << 20, timeout: 20 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`the real-data worker failed: ${stderr.trim() || error.message}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as RealDataFigures);
+      },
+    );
+  });
+}
+
+async function timeRealData(
+  options: BenchOptions,
+  backend: BackendName,
+  log: (line: string) => void,
+): Promise<NonNullable<BenchResult['realData']>> {
+  const batches = realDataBatches(1);
+  const padding = paddingFraction(batches);
+  log(`  padding: ${(100 * padding).toFixed(1)} % of target positions (the trainer's length-pooled batching)`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtlab-bench-real-'));
+  const file = path.join(dir, 'batches.json');
+  writeFileSync(file, batchesJson(batches));
+  // One pass over the batches per timing (their lengths differ, so whole passes compare), after a short warm-up.
+  const steps = REAL_DATA.batches;
+  const warmup = Math.min(options.warmup, 4);
+  const cores = os.availableParallelism();
+  const policies = cores > 1 ? [1, cores] : [1];
+  let mtlab: RealDataFigures | null = null;
+  let pytorchPeak: number | undefined;
+  try {
+    const rounds = await alternateRounds({
+      rounds: options.rounds ?? 3,
+      policies,
+      timeMtlab: async (threads) => {
+        const figures = await runRealDataWorker(steps, warmup, threads, backend);
+        if (mtlab === null || figures.peakRssMB > mtlab.peakRssMB) mtlab = figures;
+        return figures.msPerStep;
+      },
+      timePytorch: async (threads) => {
+        if (!options.peer) return { available: false, reason: 'not asked for (--no-peer)' };
+        const peer = await runPytorchPeer({ steps, warmupSteps: warmup, threads, batchesFile: file });
+        if (!peer.available) return peer;
+        if (peer.parameters !== (mtlab as RealDataFigures | null)?.parameters) {
+          log(
+            `  WARNING: parameter counts differ (mtlab ${(mtlab as RealDataFigures | null)?.parameters}, PyTorch ${peer.parameters})`,
+          );
+        }
+        for (const f of Object.values(peer.threads)) {
+          if (f.peakRssMB !== undefined) pytorchPeak = Math.max(pytorchPeak ?? 0, f.peakRssMB);
+        }
+        return {
+          available: true,
+          msPerStep: Object.fromEntries(Object.entries(peer.threads).map(([count, f]) => [count, f.msPerStep])),
+        };
+      },
+      log,
+    });
+    const figures = mtlab as unknown as RealDataFigures;
+    const tokensPerStep = figures.tokensPerSecond * (figures.msPerStep / 1000);
+    log(
+      `  mtlab: ${rounds.mtlab.best.median.toFixed(0)} ms/step (median, range ${range(rounds.mtlab.best)}), ` +
+        `${Math.round((tokensPerStep * 1000) / rounds.mtlab.best.median).toLocaleString('en-US')} real target tokens/s; ` +
+        `training process RSS ${figures.rssAfterWarmupMB.toFixed(0)} MB after warm-up, ${figures.rssEndMB.toFixed(0)} MB at the end, peak ${figures.peakRssMB.toFixed(0)} MB (goal ≤ 600 MB)`,
+    );
+    if (rounds.pytorch !== undefined && rounds.ratio !== undefined) {
+      log(
+        `  PyTorch: ${rounds.pytorch.best.median.toFixed(0)} ms/step (median, range ${range(rounds.pytorch.best)}), ` +
+          `peak RSS ${pytorchPeak?.toFixed(0) ?? '?'} MB; ratio mtlab/PyTorch ${rounds.ratio.median.toFixed(2)} ` +
+          `(rounds ${rounds.ratio.min.toFixed(2)}-${rounds.ratio.max.toFixed(2)}; goal ≥ 1.0)`,
+      );
+    } else if (rounds.unavailable !== undefined) log(`  PyTorch not available: ${rounds.unavailable}`);
+    return {
+      padding,
+      batches: batches.length,
+      rounds,
+      ...(rounds.ratio === undefined ? {} : { ratio: rounds.ratio.median }),
+      mtlab: figures,
+      ...(pytorchPeak === undefined ? {} : { pytorchPeakRssMB: pytorchPeak }),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runBenchmarks(options: BenchOptions): Promise<BenchResult> {
   const log = options.log;
   const result: BenchResult = {
@@ -417,6 +523,13 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
         );
       }
     }
+  }
+  if (options.sections.has('real')) {
+    log(
+      `Real data: GRU + Bahdanau, emb = hidden = ${REAL_DATA.hidden}, vocabularies ${REAL_DATA.sourceVocab}/${REAL_DATA.targetVocab}, ` +
+        `${REAL_DATA.batches} padded batches of ${REAL_DATA.batch} sentences up to ${REAL_DATA.maxLength} tokens:`,
+    );
+    result.realData = await timeRealData(options, backend, log);
   }
   if (options.sections.has('store')) {
     log('Experiment store:');

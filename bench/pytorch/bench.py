@@ -50,6 +50,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--length-penalty", type=float, default=0.6)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--count-parameters", action="store_true", help="print {'parameters': n} and stop")
+    parser.add_argument(
+        "--batches",
+        default=None,
+        help="train on these padded batches (JSON from bench/real-data.ts) instead of the reference batch; no decoding",
+    )
     parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -177,6 +182,9 @@ def run_worker(args: argparse.Namespace) -> None:
     threads = args.worker
     torch.set_num_threads(threads)
     torch.manual_seed(args.seed)
+    if args.batches is not None:
+        run_batches_worker(args, threads)
+        return
     config = ModelConfig()
     model = Seq2Seq(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
@@ -253,14 +261,93 @@ def run_worker(args: argparse.Namespace) -> None:
     )
 
 
-def count_parameters() -> None:
+def batches_config(path: str) -> tuple[dict, object]:
+    from model import ModelConfig
+
+    with open(path, encoding="utf-8") as file:
+        spec = json.load(file)
+    config = ModelConfig(
+        source_vocab=spec["sourceVocab"],
+        target_vocab=spec["targetVocab"],
+        embedding_size=spec["embedding"],
+        hidden_size=spec["hidden"],
+        attention_size=spec["hidden"],
+    )
+    return spec, config
+
+
+def run_batches_worker(args: argparse.Namespace, threads: int) -> None:
+    """The real-data case: cycle through the given padded batches, timing whole passes (their lengths differ)."""
+    import resource
+
+    import torch
+    from torch import nn
+
+    from model import Seq2Seq, parameter_count
+
+    spec, config = batches_config(args.batches)
+    batches = [
+        (
+            torch.tensor(b["source"], dtype=torch.long),
+            torch.tensor(b["sourceLengths"], dtype=torch.long),
+            torch.tensor(b["targetIn"], dtype=torch.long),
+            torch.tensor(b["targetOut"], dtype=torch.long),
+        )
+        for b in spec["batches"]
+    ]
+    model = Seq2Seq(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
+    parameters = list(model.parameters())
+
+    def train_step(batch) -> float:
+        source, lengths, target_in, target_out = batch
+        optimizer.zero_grad(set_to_none=True)
+        loss = model.padded_loss(source, lengths, target_in, target_out)
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, args.clip_norm)
+        optimizer.step()
+        return loss.item()
+
+    model.train()
+    losses = [train_step(batches[i % len(batches)]) for i in range(args.warmup)]
+    tokens = 0
+    started = time.perf_counter()
+    for i in range(args.steps):
+        batch = batches[i % len(batches)]
+        losses.append(train_step(batch))
+        tokens += int((batch[3] != 0).sum())
+    seconds = time.perf_counter() - started
+    ms_per_step = seconds * 1000 / max(1, args.steps)
+    log(f"{threads} thread(s), real data: {ms_per_step:.1f} ms/step, {tokens / seconds:.0f} tokens/s")
+    emit(
+        {
+            "torch": torch.__version__,
+            "blas": blas_library(),
+            "parameters": parameter_count(model),
+            "figures": {
+                "threads": threads,
+                "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default"),
+                "msPerStep": ms_per_step,
+                "tokensPerSecond": tokens / seconds,
+                # No decoding in this mode.
+                "greedySentencesPerSecond": 0,
+                "beamSentencesPerSecond": 0,
+                "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "loss": {"first": losses[0], "last": losses[-1]},
+            },
+        }
+    )
+
+
+def count_parameters(args: argparse.Namespace) -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
         torch_missing()
     from model import ModelConfig, Seq2Seq, parameter_count
 
-    emit({"parameters": parameter_count(Seq2Seq(ModelConfig()))})
+    config = ModelConfig() if args.batches is None else batches_config(args.batches)[1]
+    emit({"parameters": parameter_count(Seq2Seq(config))})
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -328,10 +415,29 @@ def run_all(args: argparse.Namespace) -> None:
                 "beamSize": args.beam_size,
                 "lengthPenalty": args.length_penalty,
             },
+            **({"config": batches_summary(args)} if args.batches is not None else {}),
             "threads": runs,
             "best": best,
         }
     )
+
+
+def batches_summary(args: argparse.Namespace) -> dict:
+    """The real-data case's settings: the model of the batches file and its batches."""
+    spec, config = batches_config(args.batches)
+    return {
+        "model": "GRU encoder + GRU decoder, Bahdanau attention, packed encoder, masked attention and loss",
+        "embeddingSize": config.embedding_size,
+        "hiddenSize": config.hidden_size,
+        "sourceVocab": config.source_vocab,
+        "targetVocab": config.target_vocab,
+        "batches": len(spec["batches"]),
+        "optimizer": "adam",
+        "learningRate": args.learning_rate,
+        "clipNorm": args.clip_norm,
+        "warmupSteps": args.warmup,
+        "steps": args.steps,
+    }
 
 
 def main() -> None:
@@ -341,7 +447,7 @@ def main() -> None:
     elif importlib.util.find_spec("torch") is None:
         torch_missing()
     elif args.count_parameters:
-        count_parameters()
+        count_parameters(args)
     else:
         run_all(args)
 

@@ -45,11 +45,17 @@ class BahdanauAttention(nn.Module):
         return self.key_layer(values)
 
     def forward(
-        self, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor
+        self,
+        query: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: "torch.Tensor | None" = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """query [batch, query] -> context [batch, value], weights [batch, source]."""
+        """query [batch, query] -> context [batch, value], weights [batch, source]; `mask` [batch, source] bool."""
         hidden = torch.tanh(keys + self.query_layer(query).unsqueeze(1))
         scores = self.energy_layer(hidden).squeeze(2)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         context = torch.bmm(weights.unsqueeze(1), values).squeeze(1)
         return context, weights
@@ -74,10 +80,15 @@ class Seq2Seq(nn.Module):
         return values, self.attention.keys(values), final[0]
 
     def decode_step(
-        self, embedded: torch.Tensor, state: torch.Tensor, keys: torch.Tensor, values: torch.Tensor
+        self,
+        embedded: torch.Tensor,
+        state: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: "torch.Tensor | None" = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """One decoder step from the embedded previous token: (s_i, o_i)."""
-        context, _ = self.attention(state, keys, values)
+        context, _ = self.attention(state, keys, values, mask)
         state = self.decoder_cell(torch.cat([embedded, context], dim=1), state)
         output = torch.tanh(self.output_layer(torch.cat([state, context], dim=1)))
         return state, output
@@ -96,6 +107,29 @@ class Seq2Seq(nn.Module):
         """Mean cross-entropy per target token (no padding in the benchmark, so every token counts)."""
         logits = self(source, target_in)
         return functional.cross_entropy(logits.reshape(-1, self.config.target_vocab), target_out.reshape(-1))
+
+    def padded_loss(
+        self, source: torch.Tensor, source_lengths: torch.Tensor, target_in: torch.Tensor, target_out: torch.Tensor
+    ) -> torch.Tensor:
+        """Padded batches (the real-data case), as a PyTorch user writes them: the encoder over a packed sequence
+        (its final state is each sentence's last real token, as mtlab's masked steps give), attention masked to the
+        real source tokens, the mean cross-entropy over real target tokens (padding id 0 ignored)."""
+        embedded = self.source_embedding(source)
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, source_lengths, batch_first=True, enforce_sorted=False)
+        packed_values, final = self.encoder(packed)
+        values, _ = nn.utils.rnn.pad_packed_sequence(packed_values, batch_first=True, total_length=source.size(1))
+        keys = self.attention.keys(values)
+        mask = torch.arange(source.size(1)).unsqueeze(0) < source_lengths.unsqueeze(1)
+        state = final[0]
+        inputs = self.target_embedding(target_in)
+        outputs = []
+        for t in range(target_in.size(1)):
+            state, output = self.decode_step(inputs[:, t], state, keys, values, mask)
+            outputs.append(output)
+        logits = self.vocab_projection(torch.stack(outputs, dim=1))
+        return functional.cross_entropy(
+            logits.reshape(-1, self.config.target_vocab), target_out.reshape(-1), ignore_index=0
+        )
 
 
 def parameter_count(model: nn.Module) -> int:
