@@ -10,7 +10,7 @@
  * the shape of Multi30k / IWSLT sentence lengths.
  */
 import type { Batch, EncodedPair } from '../engine/data/batch.js';
-import { epochBatches } from '../engine/data/batching.js';
+import { epochBatches, paddingShare } from '../engine/data/batching.js';
 import type { ModelConfig } from '../engine/api.js';
 import { Rng } from '../engine/random.js';
 import { REFERENCE_MODEL } from './reference.js';
@@ -55,16 +55,8 @@ export function realDataBatches(seed = 1): Batch[] {
   return epochBatches(pairs, REAL_DATA.batch, seed, 0).slice(0, REAL_DATA.batches);
 }
 
-/** Share of padded positions on the target side (what the loss and the vocabulary projection compute for nothing). */
-export function paddingFraction(batches: readonly Batch[]): number {
-  let real = 0;
-  let all = 0;
-  for (const b of batches) {
-    for (let i = 0; i < b.targetMask.length; i++) real += b.targetMask[i]!;
-    all += b.targetMask.length;
-  }
-  return all === 0 ? 0 : 1 - real / all;
-}
+/** Share of padded positions on the target side: the trainer's own measure (train/padding). */
+export const paddingFraction = paddingShare;
 
 /** Real (unpadded) target tokens of a batch, `<eos>` included: what tokens/s counts. */
 export function targetTokens(batch: Batch): number {

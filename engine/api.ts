@@ -331,7 +331,9 @@ export type TrainingMetricName =
   | 'teacher_forcing'
   | 'skipped_update'
   /** Resident memory of the training process (MB), about once a second: flat after warm-up, or it leaks. */
-  | 'memory_mb';
+  | 'memory_mb'
+  /** Padded target positions of an epoch's batches, in percent (logged at its first step). */
+  | 'padding';
 
 /** What an evaluation measures: on the validation split at each validation, on the test split once at the end. */
 export type EvaluationMetricName =

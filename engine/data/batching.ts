@@ -64,6 +64,17 @@ export function makeBatch(pairs: readonly EncodedPair[]): Batch {
 const byLength = (a: EncodedPair, b: EncodedPair): number =>
   a.source.length - b.source.length || a.target.length - b.target.length || a.index - b.index;
 
+/** Padded target positions ÷ all target positions of some batches (the loss does not project them). */
+export function paddingShare(batches: readonly Batch[]): number {
+  let real = 0;
+  let all = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.targetMask.length; i++) real += b.targetMask[i]!;
+    all += b.targetMask.length;
+  }
+  return all === 0 ? 0 : 1 - real / all;
+}
+
 /** How many batches an epoch of `pairs` pairs has. */
 export function batchesPerEpoch(pairs: number, batchSize: number): number {
   return Math.ceil(pairs / Math.max(1, batchSize));

@@ -12,7 +12,7 @@ import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';
 import { Dropout } from './dropout.js';
 import { Encoder } from './encoder.js';
-import { concatRows, readsSynchronously, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
+import { concatRows, gatherRows, readsSynchronously, softmaxCrossEntropy, splitRows } from '../backend/ops.js';
 import { Parameters } from './params.js';
 
 export interface LossOptions {
@@ -69,15 +69,30 @@ export class Seq2Seq {
   loss(batch: Batch, options: LossOptions): tf.Scalar {
     const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
     const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
-    const logits =
-      options.teacherForcing >= 1 || options.rng === null
-        ? this.teacherForced(batch, options.dropout).logits
-        : this.scheduledSampling(batch, options);
-    return softmaxCrossEntropy(logits, targets, mask, options.labelSmoothing);
+    if (options.teacherForcing >= 1 || options.rng === null) {
+      // Only the real (unpadded) positions go through the vocabulary projection and the loss: with a vocabulary of
+      // thousands, the projection of padded positions was the largest piece of wasted work in a padded batch.
+      const rows = realPositions(mask);
+      if (rows.length < mask.length) {
+        const logits = this.teacherForced(batch, options.dropout, rows).logits;
+        const realTargets = Int32Array.from(rows, (r) => targets[r]!);
+        return softmaxCrossEntropy(logits, realTargets, new Float32Array(rows.length).fill(1), options.labelSmoothing);
+      }
+      return softmaxCrossEntropy(
+        this.teacherForced(batch, options.dropout).logits,
+        targets,
+        mask,
+        options.labelSmoothing,
+      );
+    }
+    return softmaxCrossEntropy(this.scheduledSampling(batch, options), targets, mask, options.labelSmoothing);
   }
 
-  /** The decoder fed the reference at every step (training, validation loss, attention on references). */
-  teacherForced(batch: Batch, dropout: Dropout): TeacherForcedOutput {
+  /**
+   * The decoder fed the reference at every step (training, validation loss, attention on references). `rows`, if
+   * given, are the time-major positions whose logits are wanted (the others are not projected onto the vocabulary).
+   */
+  teacherForced(batch: Batch, dropout: Dropout, rows?: Int32Array): TeacherForcedOutput {
     const { size, targetLength } = batch;
     const encoded = this.encode(batch, dropout);
     const memory = this.decoder.prepareMemory(encoded);
@@ -96,7 +111,7 @@ export class Seq2Seq {
     }
     const stacked = dropout.apply(concatRows(outputs));
     return {
-      logits: this.decoder.logits(stacked),
+      logits: this.decoder.logits(rows === undefined ? stacked : gatherRows(stacked, rows)),
       attention: weights.length === 0 ? null : tf.stack(weights),
     };
   }
@@ -141,4 +156,13 @@ export class Seq2Seq {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/** The positions (time-major) where the mask is 1. */
+export function realPositions(mask: Float32Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  const rows = new Int32Array(n);
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] !== 0) rows[j++] = i;
+  return rows;
 }

@@ -14,7 +14,7 @@ import { useBackend } from '../backend/select.js';
 import { activeAdapter, describeAdapter } from '../backend/webgpu.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
-import { batchesPerEpoch, epochBatches } from '../data/batching.js';
+import { batchesPerEpoch, epochBatches, paddingShare } from '../data/batching.js';
 import { type PreparedData, prepareData } from '../data/encode.js';
 import { LabError } from '../errors.js';
 import { Seq2Seq } from '../model/seq2seq.js';
@@ -328,6 +328,8 @@ export class Trainer {
         batches = epochBatches(this.data.encoded.train, train.batchSize, train.seed, this.state.epoch);
       }
       const batch = batches[this.state.batchInEpoch]!;
+      // Each epoch's share of padded target positions (its batches are length-pooled), at its first step.
+      if (this.state.batchInEpoch === 0) this.log('train/padding', this.state.step + 1, 100 * paddingShare(batches));
       const learningRate = schedule.at(this.state.step + 1);
       const started = performance.now();
       const { loss, gradNorm, applied } = await this.trainStep(batch, learningRate, rng);

@@ -10,6 +10,10 @@ import { useBackend } from '../../../engine/backend/select.js';
 import { PAD_ID, SOS_ID } from '../../../engine/data/vocab.js';
 import { softmaxCrossEntropy as maskedCrossEntropy } from '../../../engine/backend/ops.js';
 import { Rng } from '../../../engine/random.js';
+import { makeBatch } from '../../../engine/data/batching.js';
+import { Dropout } from '../../../engine/model/dropout.js';
+import { Seq2Seq, timeMajor } from '../../../engine/model/seq2seq.js';
+import { fixtureConfig } from '../../helpers/fixtures.js';
 
 const ROWS = 5;
 const VOCAB = 7;
@@ -70,6 +74,60 @@ describe('label-smoothed cross-entropy', () => {
               if (targets[r] !== id) assert.ok(smoothed[r * VOCAB + id]! > 0, `row ${r}, id ${id}`);
             }
           }
+        } finally {
+          setFusedKernels(true);
+        }
+      });
+    }
+  }
+});
+
+describe('the model loss on a padded batch', () => {
+  // Seq2Seq.loss projects only the real target positions onto the vocabulary: the loss and every gradient must be
+  // those of projecting all positions and masking the padded ones out.
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const fused of [false, true]) {
+      it(`equals the masked loss over all positions, with the same gradients (${backend}, ${fused ? 'fused' : 'composite'})`, async () => {
+        await useBackend(backend);
+        setFusedKernels(fused);
+        try {
+          const model = new Seq2Seq(
+            { ...fixtureConfig('tiny').model, hiddenSize: 12, embeddingSize: 8, attentionSize: 8 },
+            30,
+            25,
+            3,
+          );
+          const pairs = [
+            { source: [5, 6, 7, 8], target: [9, 10, 11, 12, 13], index: 0 },
+            { source: [5, 9], target: [14], index: 1 },
+            { source: [7, 8, 9], target: [15, 16], index: 2 },
+          ];
+          const batch = makeBatch(pairs);
+          const options = { dropout: Dropout.none, teacherForcing: 1, rng: null, labelSmoothing: 0.1 } as const;
+          const variables = model.params.variables;
+          const gathered = tf.variableGrads(() => model.loss(batch, options), variables);
+          const masked = tf.variableGrads(() => {
+            const targets = timeMajor(batch.targetOut, batch.size, batch.targetLength);
+            const mask = timeMajor(batch.targetMask, batch.size, batch.targetLength);
+            return maskedCrossEntropy(model.teacherForced(batch, Dropout.none).logits, targets, mask, 0.1);
+          }, variables);
+          const a = gathered.value.dataSync()[0]!;
+          const b = masked.value.dataSync()[0]!;
+          assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, b), `loss ${a} vs ${b}`);
+          for (const v of variables) {
+            const ga = gathered.grads[v.name]!.dataSync();
+            const gb = masked.grads[v.name]!.dataSync();
+            let scale = 0;
+            for (const x of gb) scale = Math.max(scale, Math.abs(x));
+            for (let i = 0; i < ga.length; i++) {
+              assert.ok(
+                Math.abs(ga[i]! - gb[i]!) <= 1e-5 * Math.max(1e-3, scale),
+                `${v.name}[${i}]: ${ga[i]} vs ${gb[i]}`,
+              );
+            }
+          }
+          tf.dispose([gathered.value, masked.value, ...Object.values(gathered.grads), ...Object.values(masked.grads)]);
+          model.dispose();
         } finally {
           setFusedKernels(true);
         }

@@ -57,9 +57,9 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Metrics the trainer reports in percent (accuracies, alignment agreement, alignment error rate). */
+/** Metrics the trainer reports in percent (accuracies, alignment agreement, alignment error rate, padding). */
 export function isPercent(key: string): boolean {
-  return /(accuracy|agreement|(^|\/)aer)$/i.test(key);
+  return /(accuracy|agreement|(^|\/)(aer|padding))$/i.test(key);
 }
 
 /** Short names for metric keys in headers and legends: `valid/bleu` → `BLEU`. */
@@ -71,6 +71,7 @@ export function metricLabel(key: string): string {
     chrf: 'chrF',
     aer: 'alignment error rate',
     unknowns: '<unk> emitted',
+    memory_mb: 'memory (MB)',
     tokens_per_second: 'tokens/s',
     tokensPerSecond: 'tokens/s',
     grad_norm: 'gradient norm',
