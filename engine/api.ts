@@ -538,6 +538,22 @@ export interface Translation {
   candidates: TranslationCandidate[];
 }
 
+/**
+ * Gradient flow at one validation step (engine/train/gradient-flow.ts): the norm of ∂L/∂h_t for each encoder
+ * position and ∂L/∂s_i for each decoder position, on a fixed probe batch of validation sentences of one length.
+ */
+export interface GradientFlowRecord {
+  step: number;
+  /** ‖∂L/∂h_t‖, t = 1..sourceLength (the source tokens and `<eos>`), mean over the probe sentences. */
+  encoder: number[];
+  /** ‖∂L/∂s_i‖ for each decoder position, mean over the sentences whose target reaches it. */
+  decoder: number[];
+  /** ‖∂L/∂h_{t−1}‖ / ‖∂L/∂h_t‖, t = 2..sourceLength: an estimate of the per-step Jacobian's gain. */
+  encoderRatio: number[];
+  sentences: number;
+  sourceLength: number;
+}
+
 export interface ExportModelRequest {
   runId: number;
   outDir: string;
@@ -643,6 +659,8 @@ export interface LabApi {
   getSamples(request: { runId: number; step?: number }): Promise<SampleRecord[]>;
   getAttentionSteps(request: { runId: number }): Promise<number[]>;
   getAttention(request: AttentionRequest): Promise<AttentionMatrix | null>;
+  /** The run's gradient flow at each validation, oldest first (empty for runs trained before it was recorded). */
+  getGradientFlow(request: { runId: number }): Promise<GradientFlowRecord[]>;
 
   translate(request: TranslateRequest): Promise<Translation[]>;
   exportModel(request: ExportModelRequest): Promise<ExportResult>;
@@ -680,6 +698,7 @@ export const LAB_METHODS = [
   'getMetricSeries',
   'getSamples',
   'getAttentionSteps',
+  'getGradientFlow',
   'getAttention',
   'translate',
   'exportModel',

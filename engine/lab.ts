@@ -11,6 +11,7 @@ import type {
   MetricSeriesRequest,
   RunDetail,
   RunSummary,
+  GradientFlowRecord,
   SampleRecord,
 } from './api.js';
 import type {
@@ -500,6 +501,11 @@ export class Lab {
   async getSamples(request: { runId: number; step?: number }): Promise<SampleRecord[]> {
     this.store.getRun(request.runId);
     return this.store.samples(request.runId, request.step);
+  }
+
+  async getGradientFlow(request: { runId: number }): Promise<GradientFlowRecord[]> {
+    this.store.getRun(request.runId);
+    return this.store.gradientFlow(request.runId);
   }
 
   async getAttentionSteps(request: { runId: number }): Promise<number[]> {

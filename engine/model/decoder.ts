@@ -112,7 +112,14 @@ export class Decoder {
   }
 
   /** One decoder step from the projected previous token (a row block of `projectTokens`). */
-  step(projectedToken: tf.Tensor, state: DecoderState, memory: AttentionMemory | null, dropout: Dropout): DecoderStep {
+  /** One step. `probe` (gradient flow) is added to the top layer's new state s_i before anything reads it. */
+  step(
+    projectedToken: tf.Tensor,
+    state: DecoderState,
+    memory: AttentionMemory | null,
+    dropout: Dropout,
+    probe?: tf.Tensor,
+  ): DecoderStep {
     const first = this.layers[0]!;
     let input = projectedToken;
     let attended: { context: tf.Tensor; weights: tf.Tensor } | null = null;
@@ -126,7 +133,8 @@ export class Decoder {
     let below: tf.Tensor | null = null;
     this.layers.forEach((cell, l) => {
       const projected = l === 0 ? input : cell.projectInput('x', dropout.apply(below!), true);
-      const next = cell.step(projected, state.layers[l]!);
+      let next = cell.step(projected, state.layers[l]!);
+      if (probe !== undefined && l === this.layers.length - 1) next = { ...next, h: tf.add(next.h, probe) };
       layers.push(next);
       below = next.h;
     });

@@ -45,8 +45,19 @@ export class Encoder {
 
   /**
    * Encode a batch. `source` is [batch, time] ids (row-major), `mask` [batch, time] (1 = real token).
+   *
+   * `probes` (gradient flow, engine/train/gradient-flow.ts): one [batch, hidden] tensor per step, added to the top
+   * layer's forward state h_t where it feeds both the outputs and the next step, so that the gradient with respect
+   * to the probe is the total ∂L/∂h_t, through the recurrence and attention alike. Zeros leave the result as is.
    */
-  encode(source: Int32Array, mask: Float32Array, batch: number, time: number, dropout: Dropout): EncodedBatch {
+  encode(
+    source: Int32Array,
+    mask: Float32Array,
+    batch: number,
+    time: number,
+    dropout: Dropout,
+    probes?: readonly tf.Tensor[],
+  ): EncodedBatch {
     // Time-major ids and masks, so each step is one contiguous slice.
     const idsT = new Int32Array(batch * time);
     const maskT = new Float32Array(batch * time);
@@ -66,6 +77,7 @@ export class Encoder {
     let outputs: tf.Tensor = input;
     this.layers.forEach((layer, l) => {
       if (l > 0) input = dropout.apply(outputs);
+      const probed = probes !== undefined && l === this.layers.length - 1;
       const run = (cell: RecurrentCell, reverse: boolean): { outs: tf.Tensor; state: CellState } => {
         const steps = splitRows(cell.projectInput('x', input, true), time);
         const outs: tf.Tensor[] = new Array<tf.Tensor>(time);
@@ -73,6 +85,7 @@ export class Encoder {
         for (let k = 0; k < time; k++) {
           const t = reverse ? time - 1 - k : k;
           state = cell.step(steps[t]!, state, stepMasks[t]);
+          if (probed && !reverse) state = { ...state, h: tf.add(state.h, probes[t]!) };
           outs[t] = state.h;
         }
         return { outs: concatRows(outs), state };

@@ -58,8 +58,8 @@ export class Seq2Seq {
     return rng === null || this.config.dropout <= 0 ? Dropout.none : new Dropout(this.config.dropout, rng);
   }
 
-  encode(batch: Batch, dropout: Dropout) {
-    return this.encoder.encode(batch.source, batch.sourceMask, batch.size, batch.sourceLength, dropout);
+  encode(batch: Batch, dropout: Dropout, probes?: readonly tf.Tensor[]) {
+    return this.encoder.encode(batch.source, batch.sourceMask, batch.size, batch.sourceLength, dropout, probes);
   }
 
   /**
@@ -92,9 +92,14 @@ export class Seq2Seq {
    * The decoder fed the reference at every step (training, validation loss, attention on references). `rows`, if
    * given, are the time-major positions whose logits are wanted (the others are not projected onto the vocabulary).
    */
-  teacherForced(batch: Batch, dropout: Dropout, rows?: Int32Array): TeacherForcedOutput {
+  teacherForced(
+    batch: Batch,
+    dropout: Dropout,
+    rows?: Int32Array,
+    probes?: { encoder: readonly tf.Tensor[]; decoder: readonly tf.Tensor[] },
+  ): TeacherForcedOutput {
     const { size, targetLength } = batch;
-    const encoded = this.encode(batch, dropout);
+    const encoded = this.encode(batch, dropout, probes?.encoder);
     const memory = this.decoder.prepareMemory(encoded);
     let state = this.decoder.initialState(encoded);
     const inputs = splitRows(
@@ -104,7 +109,7 @@ export class Seq2Seq {
     const outputs: tf.Tensor[] = [];
     const weights: tf.Tensor[] = [];
     for (let t = 0; t < targetLength; t++) {
-      const step = this.decoder.step(inputs[t]!, state, memory, dropout);
+      const step = this.decoder.step(inputs[t]!, state, memory, dropout, probes?.decoder[t]);
       state = step.state;
       outputs.push(step.output);
       if (step.attention !== null) weights.push(step.attention);

@@ -128,6 +128,7 @@ export const REQUEST_SCHEMAS = {
   }),
   getSamples: object({ runId: id(), step: optional(integer({ min: 0 })) }),
   getAttentionSteps: object({ runId: id() }),
+  getGradientFlow: object({ runId: id() }),
   getAttention: object({ runId: id(), sampleIndex: integer({ min: 0 }), step: optional(integer({ min: 0 })) }),
 
   translate: object({

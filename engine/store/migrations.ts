@@ -202,6 +202,16 @@ CREATE TABLE queue_owner (
     name: "the peak resident memory of a run's training process",
     sql: `ALTER TABLE runs ADD COLUMN peak_rss INTEGER; -- bytes: the most any training session of the run held`,
   },
+  {
+    version: 6,
+    name: 'gradient flow at each validation',
+    sql: `CREATE TABLE gradient_flow (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step   INTEGER NOT NULL,
+  flow   TEXT NOT NULL, -- JSON GradientFlow: per-position gradient norms of the probe batch
+  PRIMARY KEY (run_id, step)
+);`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,7 @@ import type {
   AttentionMatrix,
   CheckpointInfo,
   DatasetStats,
+  GradientFlowRecord,
   DatasetSummary,
   DbCheckResult,
   ExperimentSummary,
@@ -952,6 +953,23 @@ export class Store {
       }
     });
     this.write(`save the attention of run ${runId}`, () => save.immediate());
+  }
+
+  saveGradientFlow(runId: number, step: number, flow: Omit<GradientFlowRecord, 'step'>): void {
+    this.write(`save the gradient flow of run ${runId}`, () =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO gradient_flow (run_id, step, flow) VALUES (?, ?, ?)')
+        .run(runId, step, JSON.stringify(flow)),
+    );
+  }
+
+  /** A run's gradient flow at each validation, oldest first. */
+  gradientFlow(runId: number): GradientFlowRecord[] {
+    const rows = this.db.prepare('SELECT step, flow FROM gradient_flow WHERE run_id = ? ORDER BY step').all(runId) as {
+      step: number;
+      flow: string;
+    }[];
+    return rows.map((r) => ({ step: r.step, ...(JSON.parse(r.flow) as Omit<GradientFlowRecord, 'step'>) }));
   }
 
   attentionSteps(runId: number): number[] {

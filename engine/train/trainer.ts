@@ -22,6 +22,7 @@ import { Rng } from '../random.js';
 import type { MetricPoint, Store } from '../store/store.js';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type TrainerState } from './checkpoint.js';
 import { attentionLabels, evaluate, pickSamples } from './evaluate.js';
+import { gradientFlow, pickProbePairs } from './gradient-flow.js';
 import { clipScale, createOptimizer, gradientNorm, type Optimizer } from './optimizer.js';
 import { LearningRate, teacherForcingRatio } from './schedule.js';
 
@@ -94,6 +95,8 @@ export class Trainer {
     private readonly totalSteps: number,
     private readonly validation: EncodedPair[],
     private readonly samples: EncodedPair[],
+    /** The fixed validation sentences of one length whose gradient flow each validation records. */
+    private readonly probe: EncodedPair[] = [],
   ) {}
 
   /** Load a run's data and model (from its checkpoint when resuming) and mark it running. */
@@ -129,6 +132,7 @@ export class Trainer {
       totalSteps,
       validation,
       pickSamples(validation, SAMPLE_COUNT),
+      pickProbePairs(validation),
     );
     trainer.state = {
       step: 0,
@@ -287,6 +291,9 @@ export class Trainer {
         hypothesis: hypothesisText,
       })),
     );
+    // Gradient flow on the probe batch (engine/train/gradient-flow.ts): one forward and backward pass of 16 sentences.
+    const flow = await gradientFlow(this.model, this.probe);
+    if (flow !== null) this.store.saveGradientFlow(this.runId, step, flow);
     if (this.model.config.attention !== 'none') {
       this.store.saveAttention(
         this.runId,
