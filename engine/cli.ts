@@ -3,6 +3,7 @@ import { benchCommands } from './cli/bench.js';
 import { type Command, type CommandContext, parseCommandArgs, UsageError, writeLine } from './cli/command.js';
 import { dataCommands } from './cli/data.js';
 import { exportCommands } from './cli/export.js';
+import { inspectCommands } from './cli/inspect.js';
 import { serveCommands } from './cli/serve.js';
 import { scoreCommands } from './cli/score.js';
 import { runCommands } from './cli/runs.js';
@@ -18,6 +19,7 @@ export const COMMANDS: Command[] = [
   ...scoreCommands,
   ...dataCommands,
   ...exportCommands,
+  ...inspectCommands,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {

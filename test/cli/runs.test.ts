@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { currentKernelSet } from '../../engine/backend/kernel-set.js';
 import { Store } from '../../engine/store/store.js';
 import { runCli } from '../helpers/cli.js';
+import { addTinyDataset, fixtureConfig } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/paths.js';
 
 const tiny = [
@@ -165,5 +166,42 @@ describe('mtlab train, translate, experiment, compare', () => {
     const same = await runCli(['resume', '1', '--db', db, '--json']);
     assert.equal(same.code, 0, same.stderr);
     assert.doesNotMatch(same.stderr, /Warning/);
+  });
+});
+
+describe('mtlab gradients', () => {
+  it("prints a run's gradient flow at its latest validation, or at --step, and all of it with --json", async () => {
+    const db = path.join(tempDir(), 'experiments.db');
+    const store = Store.open(db);
+    addTinyDataset(store);
+    const runId = store.createRun({ name: 'r', config: fixtureConfig('tiny'), experimentId: null, totalSteps: 10 });
+    const none = await runCli(['gradients', String(runId), '--db', db]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /no gradient flow recorded yet/);
+    const flow = (scale: number) => ({
+      encoder: [0.01 * scale, 0.1 * scale, 1 * scale],
+      decoder: [0.5, 0.4],
+      encoderRatio: [0.1, 0.1],
+      sentences: 4,
+      sourceLength: 3,
+    });
+    store.saveGradientFlow(runId, 5, flow(1));
+    store.saveGradientFlow(runId, 10, flow(2));
+    store.close();
+    const latest = await runCli(['gradients', String(runId), '--db', db]);
+    assert.equal(latest.code, 0, latest.stderr);
+    assert.match(latest.stdout, /^Gradient flow at step 10: 4 validation sentences of 3 source tokens/m);
+    assert.match(latest.stdout, /^ {2}h {2}3 +2\.000000 +█+$/m);
+    assert.match(latest.stdout, /first \/ last encoder position: 0\.0100/);
+    const early = await runCli(['gradients', String(runId), '--step', '5', '--db', db]);
+    assert.match(early.stdout, /at step 5:/);
+    const missing = await runCli(['gradients', String(runId), '--step', '7', '--db', db]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no gradient flow at step 7; steps: 5, 10/);
+    const json = JSON.parse((await runCli(['gradients', String(runId), '--json', '--db', db])).stdout);
+    assert.deepEqual(
+      json.map((r: { step: number }) => r.step),
+      [5, 10],
+    );
   });
 });
