@@ -1,4 +1,4 @@
-import { expect, openApp, startLab, test } from './fixtures.js';
+import { backgroundOf, expect, openApp, pixelsOfColour, startLab, test } from './fixtures.js';
 
 test.describe('run view', () => {
   test('shows the curves, the latest validation metrics and the status', async ({ page, demoLab }) => {
@@ -16,6 +16,30 @@ test.describe('run view', () => {
     const box = (await plot.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
     await expect(loss.locator('figcaption')).toContainText(/step [\d,]+/);
+  });
+
+  test('log-scale loss draws the lines, with no error (issue 18)', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + bahdanau']!;
+    await openApp(page, demoLab, `#/runs/${runId}`);
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    await expect(loss.getByText('train loss')).toBeVisible();
+    const colour = await backgroundOf(loss.locator('.swatch').first());
+    const canvas = loss.locator('canvas').first();
+    await expect.poll(() => pixelsOfColour(canvas, colour)).toBeGreaterThan(200);
+    await page.getByLabel('Log-scale loss').check();
+    await expect(canvas).toBeVisible();
+    await expect.poll(() => pixelsOfColour(canvas, colour)).toBeGreaterThan(200);
+
+    // The setting is shared with the compare view, whose chart draws every run's line on the log scale too.
+    const experiment = demoLab.demo.experiments[0]!;
+    await page.evaluate((id) => (window.location.hash = `#/compare?experiment=${id}`), experiment.id);
+    const compared = page.getByRole('figure', { name: 'Loss' });
+    await expect(compared.getByText('rnn · train loss')).toBeVisible();
+    const compareCanvas = compared.locator('canvas').first();
+    for (const swatch of await compared.locator('.swatch:not(.dashed)').all()) {
+      const lineColour = await backgroundOf(swatch);
+      await expect.poll(() => pixelsOfColour(compareCanvas, lineColour)).toBeGreaterThan(100);
+    }
   });
 
   test('smoothing and the time axis redraw the curves', async ({ page, demoLab }) => {
