@@ -1,4 +1,4 @@
-import { expect, openApp, startLab, test } from './fixtures.js';
+import { backgroundOf, expect, openApp, startLab, test } from './fixtures.js';
 
 test.describe('compare view', () => {
   test('overlays the curves of the selected runs', async ({ page, demoLab }) => {
@@ -15,6 +15,68 @@ test.describe('compare view', () => {
     await page.getByRole('button', { name: 'Remove rnn from the comparison' }).click();
     await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
     await expect(bleu.getByText('rnn', { exact: true })).toHaveCount(0);
+  });
+
+  test('a run has one colour on its page, in its experiment, in any comparison and in the attention view', async ({
+    page,
+    demoLab,
+  }) => {
+    const experiment = demoLab.demo.experiments[0]!;
+    const [rnn, gru, attention] = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
+    const chipSwatch = (name: string) =>
+      page
+        .getByTestId('compare-view')
+        .locator('.run-chip', { has: page.getByRole('link', { name, exact: true }) })
+        .locator('.swatch');
+    const seen: Record<string, string[]> = { rnn: [], gru: [], 'gru + bahdanau': [] };
+
+    for (const [name, id] of [
+      ['rnn', rnn],
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const) {
+      await openApp(page, demoLab, `#/runs/${id}`);
+      await expect(page.getByRole('heading', { name: new RegExp(`^${name.replace('+', '\\+')}`) })).toBeVisible();
+      seen[name]!.push(await backgroundOf(page.locator('h1 .swatch')));
+      // The run's own charts draw it in that colour too.
+      seen[name]!.push(await backgroundOf(page.getByRole('figure', { name: 'BLEU' }).locator('.swatch')));
+    }
+    // The experiment lists them one way, a link another: the colours stay.
+    for (const hash of [
+      `#/compare?experiment=${experiment.id}`,
+      `#/compare?runs=${attention},${rnn}`,
+      `#/compare?runs=${gru},${rnn}`,
+    ]) {
+      await page.evaluate((h) => (window.location.hash = h), hash);
+      await expect(page.getByTestId('compare-metrics')).toBeVisible();
+      for (const name of Object.keys(seen)) {
+        if ((await chipSwatch(name).count()) === 0) continue;
+        seen[name]!.push(await backgroundOf(chipSwatch(name)));
+        const legend = page
+          .getByRole('figure', { name: 'BLEU' })
+          .locator('li', { has: page.getByText(name, { exact: true }) });
+        seen[name]!.push(await backgroundOf(legend.locator('.swatch')));
+      }
+    }
+    await page.evaluate((h) => (window.location.hash = h), `#/attention?runs=${gru},${attention}`);
+    await expect(page.getByTestId('attention-panel')).toHaveCount(2);
+    for (const [name, id] of [
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const)
+      seen[name]!.push(await backgroundOf(page.locator(`[data-testid=attention-panel][data-run-id="${id}"] .swatch`)));
+    // And the runs table shows each run's colour beside its name.
+    await page.evaluate(() => (window.location.hash = '#/runs'));
+    for (const [name, id] of [
+      ['rnn', rnn],
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const)
+      seen[name]!.push(await backgroundOf(page.locator(`tr[data-run-id="${id}"] .swatch`)));
+
+    for (const colours of Object.values(seen)) expect(new Set(colours).size).toBe(1);
+    expect(seen.rnn!.length).toBe(9);
+    expect(new Set(Object.values(seen).map((colours) => colours[0])).size).toBe(3);
   });
 
   test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {

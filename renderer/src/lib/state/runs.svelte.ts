@@ -119,7 +119,11 @@ class Runs {
 
 export const runs = new Runs();
 
-/** A run's colour in charts, by its position among the runs shown (stable for a given selection). */
+/**
+ * A run's colour, from its id: the same run has the same colour on its own page, in every comparison and in the
+ * attention view, whatever the order it is listed in (as W&B and Aim do). Runs made together (an experiment's) have
+ * consecutive ids and so distinct colours; ids 12 apart share one.
+ */
 export const RUN_COLOURS = [
   '#4e79a7',
   '#f28e2b',
@@ -135,6 +139,7 @@ export const RUN_COLOURS = [
   '#d37295',
 ];
 
-export function runColour(index: number): string {
-  return RUN_COLOURS[index % RUN_COLOURS.length]!;
+export function runColour(runId: number): string {
+  const n = RUN_COLOURS.length;
+  return RUN_COLOURS[(((runId - 1) % n) + n) % n]!;
 }
