@@ -83,7 +83,12 @@ test.describe('compare view', () => {
     const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
     await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
     const metrics = page.getByTestId('compare-metrics');
-    await expect(metrics.locator('tbody tr')).toHaveCount(3);
+    // One column per run, one row per metric; the best value of a row stands out.
+    await expect(metrics.locator('thead th[data-run-id]')).toHaveCount(3);
+    const bleu = metrics.locator('tbody tr', { has: page.getByRole('rowheader', { name: 'best BLEU', exact: true }) });
+    await expect(bleu.locator('td')).toHaveCount(3);
+    await expect(bleu.locator('td.winner')).toHaveCount(1);
+    await expect(bleu.locator('td').nth(2)).toHaveClass(/winner/);
     const diff = page.getByTestId('config-diff');
     await expect(diff.getByText('model.cell')).toBeVisible();
     await expect(diff.getByText('model.attention')).toBeVisible();
@@ -95,6 +100,27 @@ test.describe('compare view', () => {
     ]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
   });
+
+  for (const width of [1440, 1920]) {
+    test(`the metrics table fits at ${width} px, with every metric the runs recorded`, async ({ page, demoLab }) => {
+      await page.setViewportSize({ width, height: 900 });
+      for (const experiment of demoLab.demo.experiments) {
+        await openApp(page, demoLab, `#/compare?experiment=${experiment.id}`);
+        const metrics = page.getByTestId('compare-metrics');
+        await expect(metrics.locator('thead th[data-run-id]')).toHaveCount(experiment.runIds.length);
+        await expect(metrics.getByRole('rowheader', { name: 'best BLEU' })).toBeVisible();
+        if (experiment.id === demoLab.demo.experiments[0]!.id)
+          await expect(metrics.getByRole('rowheader', { name: 'best alignment error rate' })).toBeVisible();
+        const fit = await metrics.evaluate((table) => ({
+          table: table.scrollWidth,
+          card: table.parentElement!.clientWidth,
+          page: document.querySelector('main')!.scrollWidth - document.querySelector('main')!.clientWidth,
+        }));
+        expect(fit.table).toBeLessThanOrEqual(fit.card);
+        expect(fit.page).toBe(0);
+      }
+    });
+  }
 
   test('shows the curves of runs that had not started as they train, before their first validation', async ({
     page,
