@@ -95,6 +95,23 @@ test.describe('run view', () => {
     }
   });
 
+  test('a run says how it ended: a cancelled one is not "Finished"', async ({ page, demoLab }) => {
+    const cases = [
+      ['rnn + bahdanau', 'Cancelled'],
+      ['gru + luong(dot), lr 0.05', 'Failed'],
+      ['lstm bi + bahdanau', 'Interrupted'],
+      ['gru', 'Finished'],
+    ] as const;
+    for (const [name, label] of cases) {
+      await openApp(page, demoLab, `#/runs/${demoLab.demo.runs[name]!}`);
+      await expect(page.getByTestId('ended-label')).toHaveText(label);
+    }
+    // A queued run has not ended: it says when it started (not yet).
+    await openApp(page, demoLab, `#/runs/${demoLab.demo.runs['gru ×2 + bahdanau']!}`);
+    await expect(page.getByTestId('ended-label')).toHaveCount(0);
+    await expect(page.getByText('Started', { exact: true })).toBeVisible();
+  });
+
   test('an unknown run is an error with its message, not a blank page', async ({ page, demoLab }) => {
     await openApp(page, demoLab, '#/runs/9999');
     await expect(page.getByRole('alert')).toContainText('9999');
