@@ -79,6 +79,14 @@ test.describe('compare view', () => {
     expect(new Set(Object.values(seen).map((colours) => colours[0])).size).toBe(3);
   });
 
+  test('one run is "1 run", and a link to an experiment that is not there says so', async ({ page, demoLab }) => {
+    await openApp(page, demoLab, `#/compare?runs=${demoLab.demo.runs['gru']!}`);
+    await expect(page.getByRole('heading', { name: 'Compare 1 run', exact: true })).toBeVisible();
+    await expect(page.locator('.subtitle')).toHaveText('1 run');
+    await page.evaluate(() => (window.location.hash = '#/compare?experiment=999'));
+    await expect(page.getByText('There is no experiment 999')).toBeVisible();
+  });
+
   test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {
     const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
     await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);

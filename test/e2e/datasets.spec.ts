@@ -61,6 +61,18 @@ test.describe('datasets', () => {
       await form.getByRole('button', { name: 'Import' }).click();
       await expect(form.getByRole('alert')).toContainText('broken.txt');
       await expect(form.getByRole('alert')).toContainText(/line 2/);
+      // The way out is the form's checkbox, not a command-line flag.
+      await expect(form.getByRole('alert')).not.toContainText('--on-error');
+      await expect(form.getByTestId('import-skip-hint')).toContainText('Tick skip unreadable lines');
+      await form.getByLabel('skip unreadable lines').check();
+      await form.getByRole('button', { name: 'Import' }).click();
+      const skipped = page.getByTestId('import-result');
+      await expect(skipped).toContainText('Imported broken-upload');
+      await expect(skipped).toContainText('1 pair kept of 1 read');
+      // One pair is all training: the form says what that leaves out.
+      await expect(skipped.getByTestId('split-warning')).toContainText('No validation and no test pairs.');
+      await expect(skipped.getByText('1 line skipped', { exact: true })).toBeVisible();
+      await form.getByLabel('skip unreadable lines').uncheck();
 
       // Not UTF-8: refused before upload, naming the file and line.
       await form.getByTestId('import-file').setInputFiles({

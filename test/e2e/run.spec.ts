@@ -112,9 +112,17 @@ test.describe('run view', () => {
     await expect(page.getByText('Started', { exact: true })).toBeVisible();
   });
 
-  test('an unknown run is an error with its message, not a blank page', async ({ page, demoLab }) => {
+  test('a link to a run that is not there says so, with no "Try again"', async ({ page, demoLab }) => {
     await openApp(page, demoLab, '#/runs/9999');
-    await expect(page.getByRole('alert')).toContainText('9999');
-    await expect(page.getByRole('alert')).toContainText('does not exist');
+    await expect(page.getByRole('heading', { name: 'No run 9999' })).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText('This store has no run 9999');
+    await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'See the runs it has' }).click();
+    await expect(page.getByTestId('runs-table')).toBeVisible();
+
+    // Not a number at all: no call to the lab, no "NaN".
+    await page.evaluate(() => (window.location.hash = '#/runs/abc'));
+    await expect(page.getByRole('alert')).toContainText('“abc” is not a run: runs are numbered');
+    await expect(page.getByText(/NaN/)).toHaveCount(0);
   });
 });
