@@ -31,6 +31,8 @@ test.describe('attention heatmap', () => {
     await page.keyboard.press('Home');
     await expect(panel.getByText('step 250', { exact: true })).toBeVisible();
     await expect(page).toHaveURL(/step=250/);
+    // A screen reader hears the step, not the slider's position.
+    await expect(slider).toHaveAttribute('aria-valuetext', 'step 250, validation 1 of 12');
   });
 
   test('the same sentence side by side across runs', async ({ page, demoLab }) => {
