@@ -87,6 +87,38 @@ test.describe('compare view', () => {
     await expect(page.getByText('There is no experiment 999')).toBeVisible();
   });
 
+  test('charts share one step axis: the hover line names the same step in each, and no value goes blank', async ({
+    page,
+    demoLab,
+  }) => {
+    const experiment = demoLab.demo.experiments[0]!;
+    await openApp(page, demoLab, `#/compare?experiment=${experiment.id}`);
+    await expect(page.getByTestId('compare-view')).toHaveAttribute('data-drawn-ms', /\d+/);
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    const bleu = page.getByRole('figure', { name: 'BLEU' });
+    const box = (await loss.getByTestId('chart-plot').boundingBox())!;
+    // Between two validations (every 250 steps): the valid loss still reads its latest value.
+    await page.mouse.move(box.x + box.width * 0.53, box.y + box.height * 0.4);
+    await expect(loss.locator('.at')).toHaveText(/^step [\d,]+$/);
+    // The hover line sits at the same step in every chart (the BLEU chart names its nearest validation).
+    const offset = async (figure: typeof loss): Promise<number> => {
+      const plot = (await figure.locator('.u-over').boundingBox())!;
+      const line = (await figure.locator('.u-cursor-x').boundingBox())!;
+      return (line.x - plot.x) / plot.width;
+    };
+    await expect(bleu.locator('.at')).toHaveText(/^step [\d,]+$/);
+    expect(Math.abs((await offset(loss)) - (await offset(bleu)))).toBeLessThan(0.01);
+    const values = await loss.locator('.legend .value').allInnerTexts();
+    expect(values.length).toBe(6);
+    for (const value of values) expect(value).toMatch(/^\d+\.\d+$/);
+
+    // BLEU by length: 0 to 100, a legend of the runs.
+    const bars = page.getByRole('img', { name: /BLEU by source sentence length/ });
+    await expect(bars.locator('text', { hasText: /^100$/ })).toHaveCount(1);
+    await expect(bars.locator('text', { hasText: /^120$/ })).toHaveCount(0);
+    await expect(page.getByRole('list', { name: 'Runs' }).locator('li')).toHaveText(['rnn', 'gru', 'gru + bahdanau']);
+  });
+
   test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {
     const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
     await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
