@@ -21,6 +21,23 @@ test.describe('attention heatmap', () => {
     await expect(readout).toContainText(/\d\.\d{3}/);
   });
 
+  test('opens on a sentence whose translation reorders words', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + bahdanau']!;
+    await openApp(page, demoLab, `#/attention?runs=${runId}`);
+    await expect(page.getByTestId('attention-canvas')).toBeVisible();
+    const chosen = Number(await page.getByTestId('attention-sample').inputValue());
+    const steps = await demoLab.lab.getAttentionSteps({ runId });
+    const matrix = (await demoLab.lab.getAttention({ runId, sampleIndex: chosen, step: steps.at(-1)! }))!;
+    // The output's strongest source words come out of order somewhere (green car → voiture verte).
+    const cols = matrix.sourceTokens.length;
+    const aligned = matrix.targetTokens.slice(0, -1).map((_, row) => {
+      const weights = matrix.weights.slice(row * cols, (row + 1) * cols - 1);
+      return weights.indexOf(Math.max(...weights));
+    });
+    expect(aligned.some((col, i) => aligned.slice(i + 1).some((later) => later < col))).toBe(true);
+    expect(matrix.sourceTokens.length - 1).toBeLessThanOrEqual(10);
+  });
+
   test('a slider moves through the validation steps', async ({ page, demoLab }) => {
     const runId = demoLab.demo.runs['gru + bahdanau']!;
     await openApp(page, demoLab, `#/attention?runs=${runId}`);
