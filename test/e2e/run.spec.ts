@@ -1,3 +1,5 @@
+import type { ExportModelRequest, ExportResult } from '../../engine/api.js';
+import type { DemoLab } from '../helpers/demo-lab.js';
 import { backgroundOf, expect, openApp, pixelsOfColour, startLab, test } from './fixtures.js';
 
 test.describe('run view', () => {
@@ -67,6 +69,43 @@ test.describe('run view', () => {
     await page.getByRole('link', { name: 'Config' }).click();
     await expect(page.getByText('hiddenSize')).toBeVisible();
     await expect(page.getByText('bahdanau', { exact: true })).toBeVisible();
+  });
+
+  test('exports the model as a bundle from its page, and says where it went', async ({ page }) => {
+    // The demo's checkpoints hold no model: the lab's exportModel is a stand-in that records what it was asked.
+    const asked: ExportModelRequest[] = [];
+    const lab = await startLab({}, (demo) => {
+      const served = Object.create(demo) as DemoLab;
+      Object.defineProperty(served, 'exportModel', {
+        value: async (request: ExportModelRequest): Promise<ExportResult> => {
+          asked.push(request);
+          return { path: request.outDir, files: ['model.json', 'group1-shard1of1.bin', 'README.md'], bytes: 1_250_000 };
+        },
+      });
+      return served;
+    });
+    try {
+      const runId = lab.demo.runs['gru + bahdanau']!;
+      await openApp(page, lab, `#/runs/${runId}`);
+      await page.getByRole('button', { name: 'Export model…' }).click();
+      const form = page.getByTestId('export-model');
+      // Beside the experiment store, named after the run.
+      const folder = form.getByTestId('export-folder');
+      await expect(folder).toHaveValue(/[\\/]exports[\\/]run-\d+-gru-bahdanau$/);
+      const storeDir = lab.demo.file.slice(0, lab.demo.file.lastIndexOf('/'));
+      expect(await folder.inputValue()).toBe(`${storeDir}/exports/run-${runId}-gru-bahdanau`);
+      await form.getByLabel('Checkpoint').selectOption('last');
+      await form.getByRole('button', { name: 'Export bundle' }).click();
+      await expect(form.getByTestId('export-result')).toContainText(
+        `Wrote 3 files (1.2 MiB) to ${storeDir}/exports/run-${runId}-gru-bahdanau`,
+      );
+      await expect(form.getByTestId('export-result')).toContainText('mtlab translate --model');
+      expect(asked).toEqual([
+        { runId, outDir: `${storeDir}/exports/run-${runId}-gru-bahdanau`, checkpoint: 'last', force: false },
+      ]);
+    } finally {
+      await lab.close();
+    }
   });
 
   test('a failed run says why', async ({ page, demoLab }) => {
