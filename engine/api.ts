@@ -534,7 +534,11 @@ export interface TranslationCandidate {
 
 export interface Translation {
   source: string;
+  /** The source as the model read it: normalised as its dataset's text was (lower-cased, say), before tokenizing. */
+  normalized: string;
   sourceTokens: string[];
+  /** Positions in `sourceTokens` of tokens the model's vocabulary lacks: it read each as `<unk>`. */
+  unknownTokens: number[];
   candidates: TranslationCandidate[];
 }
 

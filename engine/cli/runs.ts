@@ -343,6 +343,15 @@ const translate: Command = {
       return 0;
     }
     for (const t of translations) {
+      // The model read these as <unk>: its translation of them is a guess (stderr, so output lines stay aligned).
+      const unknown = [...new Set(t.unknownTokens.map((at) => t.sourceTokens[at]!))];
+      if (unknown.length > 0) {
+        const words = unknown.map((w) => JSON.stringify(w)).join(', ');
+        writeLine(
+          ctx.stderr,
+          `warning: not in the model's vocabulary, read as <unk>: ${words} (in ${JSON.stringify(t.source)})`,
+        );
+      }
       if (t.candidates.length === 1 || beam === undefined) writeLine(ctx.stdout, t.candidates[0]?.text ?? '');
       else for (const c of t.candidates) writeLine(ctx.stdout, `${c.score.toFixed(3)}\t${c.text}`);
     }

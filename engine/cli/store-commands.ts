@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { RunSummary } from '../api.js';
 import { describeKernelSet } from '../backend/kernel-set.js';
 import { Lab } from '../lab.js';
@@ -220,18 +223,35 @@ const info: Command = {
   options: { db: { type: 'string' }, json: { type: 'boolean' } },
   async run(args, ctx) {
     const { useBackend } = await import('../backend/select.js');
-    const details = await withLab(args, ctx, async (lab) => ({
+    // Asking about the lab must not make a store: where there is none yet, the lab is asked on a scratch one.
+    const file = resolveStorePath(stringOption(args, 'db'), ctx.env);
+    const storeExists = existsSync(file);
+    const scratch = storeExists ? null : mkdtempSync(path.join(os.tmpdir(), 'mtlab-info-'));
+    const describe = async (lab: Lab) => ({
       ...(await lab.info()),
       presets: (await lab.listPresets()).map((p) => ({ name: p.name, description: p.description })),
-    }));
+    });
+    let details: Awaited<ReturnType<typeof describe>>;
+    if (scratch === null) details = await withLab(args, ctx, describe);
+    else {
+      const lab = Lab.open(path.join(scratch, 'experiments.db'));
+      try {
+        details = { ...(await describe(lab)), storePath: file, schemaVersion: 0 };
+      } finally {
+        await lab.close();
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }
     const chosen = await useBackend('auto');
     if (flag(args, 'json')) {
-      writeJson(ctx.stdout, { ...details, defaultBackend: chosen });
+      writeJson(ctx.stdout, { ...details, storeExists, defaultBackend: chosen });
       return 0;
     }
     const lines = [
       `mtlab ${details.version} (TensorFlow.js ${details.tfjsVersion}, Node ${process.version})`,
-      `store      ${details.storePath} (schema ${details.schemaVersion})`,
+      storeExists
+        ? `store      ${details.storePath} (schema ${details.schemaVersion})`
+        : `store      ${details.storePath} (not created yet: the first command that stores something makes it)`,
       `backends   (training uses ${chosen} unless a run's config names another)`,
       ...details.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.detail}`),
       'presets',

@@ -82,12 +82,20 @@ export function tokenizeForTranslation(
   normalization: InputNormalization,
   tokenizer: Tokenizer,
 ): string[][] {
-  const tokens = texts.map((text) => {
+  return normalizeForTranslation(texts, normalization, tokenizer).map((n) => n.tokens);
+}
+
+function normalizeForTranslation(
+  texts: readonly string[],
+  normalization: InputNormalization,
+  tokenizer: Tokenizer,
+): { normalized: string; tokens: string[] }[] {
+  const prepared = texts.map((text) => {
     const normalized = normalizeInput(text, normalization);
-    return normalized.trim() === '' ? [] : tokenizer.tokenize(normalized);
+    return { normalized, tokens: normalized.trim() === '' ? [] : tokenizer.tokenize(normalized) };
   });
-  checkInputLengths(tokens.map((t) => t.length));
-  return tokens;
+  checkInputLengths(prepared.map((p) => p.tokens.length));
+  return prepared;
 }
 
 /** Translate texts with greedy or beam search (the request's choice, else the run's decoding config). */
@@ -118,10 +126,12 @@ function planTranslation(loaded: LoadedModel, request: TextsRequest) {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
   if (strategy === 'beam') checkBeamSize(beamSize);
-  const tokenized = tokenizeForTranslation(request.texts, loaded.normalization, loaded.tokenizers.source);
+  const normalized = normalizeForTranslation(request.texts, loaded.normalization, loaded.tokenizers.source);
   const prepared = request.texts.map((text, i) => {
-    const tokens = tokenized[i]!;
-    return { text, tokens, ids: loaded.vocabularies.source.encode(tokens) };
+    const { tokens } = normalized[i]!;
+    const ids = loaded.vocabularies.source.encode(tokens);
+    const unknownTokens = tokens.flatMap((token, at) => (loaded.vocabularies.source.has(token) ? [] : [at]));
+    return { text, normalized: normalized[i]!.normalized, tokens, ids, unknownTokens };
   });
   // A blank text (or one that normalises to nothing) translates to a blank text: the model is not asked, so
   // output lines stay aligned with input lines and "" does not come back as the model's favourite first word.
@@ -143,12 +153,16 @@ function planTranslation(loaded: LoadedModel, request: TextsRequest) {
         p.tokens.length === 0
           ? {
               source: p.text,
+              normalized: p.normalized,
               sourceTokens: [],
+              unknownTokens: [],
               candidates: [{ tokens: [], text: '', score: 0, logProb: 0, attention: [] }],
             }
           : {
               source: p.text,
+              normalized: p.normalized,
               sourceTokens: [...p.tokens.map((t) => loaded.tokenizers.source.display(t)), EOS],
+              unknownTokens: p.unknownTokens,
               candidates: results[next++]!.map((h) => candidate(loaded, h, p.tokens)),
             },
       );

@@ -67,6 +67,24 @@ describe('mtlab train, translate, experiment, compare', () => {
     assert.equal(beam.stdout.trim().split('\n').length, 6);
   });
 
+  it('marks the words the model does not know and says how it normalised the input', async () => {
+    // The copy task's vocabulary is digits and its text lower-case: "Zebra" is read as "zebra", an unknown word.
+    const json = await runCli(['translate', '--run', '1', '--db', db, '--json', '3  Zebra 4'], {});
+    assert.equal(json.code, 0, json.stderr);
+    const [translation] = JSON.parse(json.stdout);
+    assert.equal(translation.source, '3  Zebra 4');
+    assert.equal(translation.normalized, '3 zebra 4');
+    assert.deepEqual(translation.sourceTokens, ['3', 'zebra', '4', '<eos>']);
+    assert.deepEqual(translation.unknownTokens, [1]);
+    const known = JSON.parse((await runCli(['translate', '--run', '1', '--db', db, '--json', '3 4'])).stdout);
+    assert.deepEqual(known[0].unknownTokens, []);
+    // As text, the translation goes to stdout and the warning to stderr, so output lines stay aligned with input.
+    const text = await runCli(['translate', '--run', '1', '--db', db], { input: '3 Zebra 4\n1 2\n' });
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(text.stdout.trim().split('\n').length, 2);
+    assert.match(text.stderr, /warning: not in the model's vocabulary, read as <unk>: "zebra" \(in "3 Zebra 4"\)/);
+  });
+
   it('explains what is wrong with a config', async () => {
     const bad = await runCli(['train', '--preset', 'gru', '--set', 'model.cell=transformer', '--db', db]);
     assert.equal(bad.code, 1);

@@ -50,6 +50,22 @@ describe('mtlab runs / show / metrics / db check', () => {
     assert.ok(existsSync(path.join(dir, 'experiments.db')));
   });
 
+  it('mtlab info describes the lab without creating ./experiments.db', async () => {
+    const dir = tempDir();
+    const text = await runCli(['info'], { cwd: dir, env: { MTLAB_DB: undefined } });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /store {6}\S*experiments\.db \(not created yet/);
+    assert.match(text.stdout, /gru-bahdanau/);
+    const json = JSON.parse((await runCli(['info', '--json'], { cwd: dir, env: { MTLAB_DB: undefined } })).stdout);
+    assert.equal(json.storeExists, false);
+    assert.equal(existsSync(path.join(dir, 'experiments.db')), false);
+    // With a store, it reports its schema.
+    const { file } = storeWithRun();
+    const existing = JSON.parse((await runCli(['info', '--json', '--db', file])).stdout);
+    assert.equal(existing.storeExists, true);
+    assert.ok(existing.schemaVersion > 0);
+  });
+
   it('lists, shows and exports a run', async () => {
     const { file, runId } = storeWithRun();
     const list = await runCli(['runs', '--db', file]);

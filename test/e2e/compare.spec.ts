@@ -1,4 +1,4 @@
-import { expect, openApp, startLab, test } from './fixtures.js';
+import { backgroundOf, expect, openApp, startLab, test } from './fixtures.js';
 
 test.describe('compare view', () => {
   test('overlays the curves of the selected runs', async ({ page, demoLab }) => {
@@ -17,11 +17,118 @@ test.describe('compare view', () => {
     await expect(bleu.getByText('rnn', { exact: true })).toHaveCount(0);
   });
 
+  test('a run has one colour on its page, in its experiment, in any comparison and in the attention view', async ({
+    page,
+    demoLab,
+  }) => {
+    const experiment = demoLab.demo.experiments[0]!;
+    const [rnn, gru, attention] = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
+    const chipSwatch = (name: string) =>
+      page
+        .getByTestId('compare-view')
+        .locator('.run-chip', { has: page.getByRole('link', { name, exact: true }) })
+        .locator('.swatch');
+    const seen: Record<string, string[]> = { rnn: [], gru: [], 'gru + bahdanau': [] };
+
+    for (const [name, id] of [
+      ['rnn', rnn],
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const) {
+      await openApp(page, demoLab, `#/runs/${id}`);
+      await expect(page.getByRole('heading', { name: new RegExp(`^${name.replace('+', '\\+')}`) })).toBeVisible();
+      seen[name]!.push(await backgroundOf(page.locator('h1 .swatch')));
+      // The run's own charts draw it in that colour too.
+      seen[name]!.push(await backgroundOf(page.getByRole('figure', { name: 'BLEU' }).locator('.swatch')));
+    }
+    // The experiment lists them one way, a link another: the colours stay.
+    for (const hash of [
+      `#/compare?experiment=${experiment.id}`,
+      `#/compare?runs=${attention},${rnn}`,
+      `#/compare?runs=${gru},${rnn}`,
+    ]) {
+      await page.evaluate((h) => (window.location.hash = h), hash);
+      await expect(page.getByTestId('compare-metrics')).toBeVisible();
+      for (const name of Object.keys(seen)) {
+        if ((await chipSwatch(name).count()) === 0) continue;
+        seen[name]!.push(await backgroundOf(chipSwatch(name)));
+        const legend = page
+          .getByRole('figure', { name: 'BLEU' })
+          .locator('li', { has: page.getByText(name, { exact: true }) });
+        seen[name]!.push(await backgroundOf(legend.locator('.swatch')));
+      }
+    }
+    await page.evaluate((h) => (window.location.hash = h), `#/attention?runs=${gru},${attention}`);
+    await expect(page.getByTestId('attention-panel')).toHaveCount(2);
+    for (const [name, id] of [
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const)
+      seen[name]!.push(await backgroundOf(page.locator(`[data-testid=attention-panel][data-run-id="${id}"] .swatch`)));
+    // And the runs table shows each run's colour beside its name.
+    await page.evaluate(() => (window.location.hash = '#/runs'));
+    for (const [name, id] of [
+      ['rnn', rnn],
+      ['gru', gru],
+      ['gru + bahdanau', attention],
+    ] as const)
+      seen[name]!.push(await backgroundOf(page.locator(`tr[data-run-id="${id}"] .swatch`)));
+
+    for (const colours of Object.values(seen)) expect(new Set(colours).size).toBe(1);
+    expect(seen.rnn!.length).toBe(9);
+    expect(new Set(Object.values(seen).map((colours) => colours[0])).size).toBe(3);
+  });
+
+  test('one run is "1 run", and a link to an experiment that is not there says so', async ({ page, demoLab }) => {
+    await openApp(page, demoLab, `#/compare?runs=${demoLab.demo.runs['gru']!}`);
+    await expect(page.getByRole('heading', { name: 'Compare 1 run', exact: true })).toBeVisible();
+    await expect(page.locator('.subtitle')).toHaveText('1 run');
+    await page.evaluate(() => (window.location.hash = '#/compare?experiment=999'));
+    await expect(page.getByText('There is no experiment 999')).toBeVisible();
+  });
+
+  test('charts share one step axis: the hover line names the same step in each, and no value goes blank', async ({
+    page,
+    demoLab,
+  }) => {
+    const experiment = demoLab.demo.experiments[0]!;
+    await openApp(page, demoLab, `#/compare?experiment=${experiment.id}`);
+    await expect(page.getByTestId('compare-view')).toHaveAttribute('data-drawn-ms', /\d+/);
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    const bleu = page.getByRole('figure', { name: 'BLEU' });
+    const box = (await loss.getByTestId('chart-plot').boundingBox())!;
+    // Between two validations (every 250 steps): the valid loss still reads its latest value.
+    await page.mouse.move(box.x + box.width * 0.53, box.y + box.height * 0.4);
+    await expect(loss.locator('.at')).toHaveText(/^step [\d,]+$/);
+    // The hover line sits at the same step in every chart (the BLEU chart names its nearest validation).
+    const offset = async (figure: typeof loss): Promise<number> => {
+      const plot = (await figure.locator('.u-over').boundingBox())!;
+      const line = (await figure.locator('.u-cursor-x').boundingBox())!;
+      return (line.x - plot.x) / plot.width;
+    };
+    await expect(bleu.locator('.at')).toHaveText(/^step [\d,]+$/);
+    expect(Math.abs((await offset(loss)) - (await offset(bleu)))).toBeLessThan(0.01);
+    const values = await loss.locator('.legend .value').allInnerTexts();
+    expect(values.length).toBe(6);
+    for (const value of values) expect(value).toMatch(/^\d+\.\d+$/);
+
+    // BLEU by length: 0 to 100, a legend of the runs.
+    const bars = page.getByRole('img', { name: /BLEU by source sentence length/ });
+    await expect(bars.locator('text', { hasText: /^100$/ })).toHaveCount(1);
+    await expect(bars.locator('text', { hasText: /^120$/ })).toHaveCount(0);
+    await expect(page.getByRole('list', { name: 'Runs' }).locator('li')).toHaveText(['rnn', 'gru', 'gru + bahdanau']);
+  });
+
   test('metrics table, config differences and BLEU by length', async ({ page, demoLab }) => {
     const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
     await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
     const metrics = page.getByTestId('compare-metrics');
-    await expect(metrics.locator('tbody tr')).toHaveCount(3);
+    // One column per run, one row per metric; the best value of a row stands out.
+    await expect(metrics.locator('thead th[data-run-id]')).toHaveCount(3);
+    const bleu = metrics.locator('tbody tr', { has: page.getByRole('rowheader', { name: 'best BLEU', exact: true }) });
+    await expect(bleu.locator('td')).toHaveCount(3);
+    await expect(bleu.locator('td.winner')).toHaveCount(1);
+    await expect(bleu.locator('td').nth(2)).toHaveClass(/winner/);
     const diff = page.getByTestId('config-diff');
     await expect(diff.getByText('model.cell')).toBeVisible();
     await expect(diff.getByText('model.attention')).toBeVisible();
@@ -33,6 +140,27 @@ test.describe('compare view', () => {
     ]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
   });
+
+  for (const width of [1440, 1920]) {
+    test(`the metrics table fits at ${width} px, with every metric the runs recorded`, async ({ page, demoLab }) => {
+      await page.setViewportSize({ width, height: 900 });
+      for (const experiment of demoLab.demo.experiments) {
+        await openApp(page, demoLab, `#/compare?experiment=${experiment.id}`);
+        const metrics = page.getByTestId('compare-metrics');
+        await expect(metrics.locator('thead th[data-run-id]')).toHaveCount(experiment.runIds.length);
+        await expect(metrics.getByRole('rowheader', { name: 'best BLEU' })).toBeVisible();
+        if (experiment.id === demoLab.demo.experiments[0]!.id)
+          await expect(metrics.getByRole('rowheader', { name: 'best alignment error rate' })).toBeVisible();
+        const fit = await metrics.evaluate((table) => ({
+          table: table.scrollWidth,
+          card: table.parentElement!.clientWidth,
+          page: document.querySelector('main')!.scrollWidth - document.querySelector('main')!.clientWidth,
+        }));
+        expect(fit.table).toBeLessThanOrEqual(fit.card);
+        expect(fit.page).toBe(0);
+      }
+    });
+  }
 
   test('shows the curves of runs that had not started as they train, before their first validation', async ({
     page,

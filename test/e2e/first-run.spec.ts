@@ -41,6 +41,24 @@ test('an empty store greets the user with one action', async ({ page }) => {
   }
 });
 
+test('the first run says how long it takes, and offers a quick version', async ({ page }) => {
+  const lab = await startLab({ empty: true });
+  try {
+    await openApp(page, lab);
+    const welcome = page.getByTestId('first-run');
+    await expect(welcome).toContainText('3,000 steps each, about 3 minutes on a 2-core machine');
+    await page.getByTestId('first-run-quick').check();
+    await expect(welcome).toContainText('1,000 steps each, about a minute');
+    await page.getByTestId('first-run-start').click();
+    await expect(page).toHaveURL(/#\/compare\?experiment=\d+/, { timeout: 60_000 });
+    const made = await lab.lab.listRuns({});
+    expect(made).toHaveLength(3);
+    for (const run of made) expect(run.progress.totalSteps).toBe(1000);
+  } finally {
+    await lab.close();
+  }
+});
+
 test('new user: toy-fr, the comparison, progress, attention, translation, export', async ({ page }) => {
   test.setTimeout(5 * 60_000);
   // Served as `mtlab serve` serves it: the lab owns the store's run queue and starts the runs it queues.

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import type { LabOptions } from '../../engine/lab.js';
 import type * as ServeModule from '../../engine/serve.js';
 import type { RunningServer, ServedLab } from '../../engine/serve.js';
@@ -99,5 +99,29 @@ export const test = base.extend<{ consoleErrors: string[] }, { demoLab: LabServe
     { auto: true },
   ],
 });
+
+/** The colour an element paints its background with (a run's swatch), as `rgb(r, g, b)`. */
+export function backgroundOf(locator: Locator): Promise<string> {
+  return locator.evaluate((element) => getComputedStyle(element).backgroundColor);
+}
+
+/**
+ * How many pixels of a canvas are (nearly) the given CSS colour: whether a chart drew its lines, not only its axes.
+ */
+export function pixelsOfColour(canvas: Locator, colour: string): Promise<number> {
+  return canvas.evaluate((element, wanted) => {
+    const [r, g, b] = (wanted.match(/\d+/g) ?? []).map(Number);
+    const canvasElement = element as HTMLCanvasElement;
+    const context = canvasElement.getContext('2d');
+    if (context === null) return 0;
+    const { data } = context.getImageData(0, 0, canvasElement.width, canvasElement.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const near = Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 40;
+      if (near && data[i + 3]! > 200) count++;
+    }
+    return count;
+  }, colour);
+}
 
 export { expect };

@@ -30,6 +30,21 @@ test.describe('new experiment form', () => {
       await form.getByLabel('Decay', { exact: true }).selectOption('linear');
       await expect(form.getByText('config is valid')).toBeVisible();
 
+      // Checked as it is typed, without leaving the field.
+      await form.getByLabel('Hidden size').press('Control+a');
+      await form.getByLabel('Hidden size').press('0');
+      await expect(form.locator('.field.invalid')).toContainText(/model\.hiddenSize must be/);
+      await form.getByLabel('Hidden size').fill('32');
+      await expect(form.getByText('config is valid')).toBeVisible();
+
+      // A warm-up longer than the run is valid, but the form says what it means.
+      await form.getByLabel('Steps', { exact: true }).fill('300');
+      await form.getByLabel('Warm-up steps').fill('99999');
+      await expect(form.getByTestId('warmup-warning')).toContainText('longer than the run (300 steps)');
+      await expect(form.getByRole('button', { name: /Create/ })).toBeEnabled();
+      await form.getByLabel('Warm-up steps').fill('100');
+      await expect(form.getByTestId('warmup-warning')).toHaveCount(0);
+
       await form.getByLabel('queue it right away').uncheck();
       await form.getByLabel('Run name').fill('form-made');
       await form.getByRole('button', { name: 'Create run' }).click();

@@ -1,4 +1,6 @@
-import { expect, openApp, startLab, test } from './fixtures.js';
+import type { ExportModelRequest, ExportResult } from '../../engine/api.js';
+import type { DemoLab } from '../helpers/demo-lab.js';
+import { backgroundOf, expect, openApp, pixelsOfColour, startLab, test } from './fixtures.js';
 
 test.describe('run view', () => {
   test('shows the curves, the latest validation metrics and the status', async ({ page, demoLab }) => {
@@ -18,6 +20,30 @@ test.describe('run view', () => {
     const box = (await plot.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
     await expect(loss.locator('figcaption')).toContainText(/step [\d,]+/);
+  });
+
+  test('log-scale loss draws the lines, with no error (issue 18)', async ({ page, demoLab }) => {
+    const runId = demoLab.demo.runs['gru + bahdanau']!;
+    await openApp(page, demoLab, `#/runs/${runId}`);
+    const loss = page.getByRole('figure', { name: 'Loss' });
+    await expect(loss.getByText('train loss')).toBeVisible();
+    const colour = await backgroundOf(loss.locator('.swatch').first());
+    const canvas = loss.locator('canvas').first();
+    await expect.poll(() => pixelsOfColour(canvas, colour)).toBeGreaterThan(200);
+    await page.getByLabel('Log-scale loss').check();
+    await expect(canvas).toBeVisible();
+    await expect.poll(() => pixelsOfColour(canvas, colour)).toBeGreaterThan(200);
+
+    // The setting is shared with the compare view, whose chart draws every run's line on the log scale too.
+    const experiment = demoLab.demo.experiments[0]!;
+    await page.evaluate((id) => (window.location.hash = `#/compare?experiment=${id}`), experiment.id);
+    const compared = page.getByRole('figure', { name: 'Loss' });
+    await expect(compared.getByText('rnn · train loss')).toBeVisible();
+    const compareCanvas = compared.locator('canvas').first();
+    for (const swatch of await compared.locator('.swatch:not(.dashed)').all()) {
+      const lineColour = await backgroundOf(swatch);
+      await expect.poll(() => pixelsOfColour(compareCanvas, lineColour)).toBeGreaterThan(100);
+    }
   });
 
   test('smoothing and the time axis redraw the curves', async ({ page, demoLab }) => {
@@ -47,6 +73,43 @@ test.describe('run view', () => {
     await expect(page.getByText('bahdanau', { exact: true })).toBeVisible();
   });
 
+  test('exports the model as a bundle from its page, and says where it went', async ({ page }) => {
+    // The demo's checkpoints hold no model: the lab's exportModel is a stand-in that records what it was asked.
+    const asked: ExportModelRequest[] = [];
+    const lab = await startLab({}, (demo) => {
+      const served = Object.create(demo) as DemoLab;
+      Object.defineProperty(served, 'exportModel', {
+        value: async (request: ExportModelRequest): Promise<ExportResult> => {
+          asked.push(request);
+          return { path: request.outDir, files: ['model.json', 'group1-shard1of1.bin', 'README.md'], bytes: 1_250_000 };
+        },
+      });
+      return served;
+    });
+    try {
+      const runId = lab.demo.runs['gru + bahdanau']!;
+      await openApp(page, lab, `#/runs/${runId}`);
+      await page.getByRole('button', { name: 'Export model…' }).click();
+      const form = page.getByTestId('export-model');
+      // Beside the experiment store, named after the run.
+      const folder = form.getByTestId('export-folder');
+      await expect(folder).toHaveValue(/[\\/]exports[\\/]run-\d+-gru-bahdanau$/);
+      const storeDir = lab.demo.file.slice(0, lab.demo.file.lastIndexOf('/'));
+      expect(await folder.inputValue()).toBe(`${storeDir}/exports/run-${runId}-gru-bahdanau`);
+      await form.getByLabel('Checkpoint').selectOption('last');
+      await form.getByRole('button', { name: 'Export bundle' }).click();
+      await expect(form.getByTestId('export-result')).toContainText(
+        `Wrote 3 files (1.2 MiB) to ${storeDir}/exports/run-${runId}-gru-bahdanau`,
+      );
+      await expect(form.getByTestId('export-result')).toContainText('mtlab translate --model');
+      expect(asked).toEqual([
+        { runId, outDir: `${storeDir}/exports/run-${runId}-gru-bahdanau`, checkpoint: 'last', force: false },
+      ]);
+    } finally {
+      await lab.close();
+    }
+  });
+
   test('a failed run says why', async ({ page, demoLab }) => {
     const runId = demoLab.demo.runs['gru + luong(dot), lr 0.05']!;
     await openApp(page, demoLab, `#/runs/${runId}`);
@@ -73,9 +136,34 @@ test.describe('run view', () => {
     }
   });
 
-  test('an unknown run is an error with its message, not a blank page', async ({ page, demoLab }) => {
+  test('a run says how it ended: a cancelled one is not "Finished"', async ({ page, demoLab }) => {
+    const cases = [
+      ['rnn + bahdanau', 'Cancelled'],
+      ['gru + luong(dot), lr 0.05', 'Failed'],
+      ['lstm bi + bahdanau', 'Interrupted'],
+      ['gru', 'Finished'],
+    ] as const;
+    for (const [name, label] of cases) {
+      await openApp(page, demoLab, `#/runs/${demoLab.demo.runs[name]!}`);
+      await expect(page.getByTestId('ended-label')).toHaveText(label);
+    }
+    // A queued run has not ended: it says when it started (not yet).
+    await openApp(page, demoLab, `#/runs/${demoLab.demo.runs['gru ×2 + bahdanau']!}`);
+    await expect(page.getByTestId('ended-label')).toHaveCount(0);
+    await expect(page.getByText('Started', { exact: true })).toBeVisible();
+  });
+
+  test('a link to a run that is not there says so, with no "Try again"', async ({ page, demoLab }) => {
     await openApp(page, demoLab, '#/runs/9999');
-    await expect(page.getByRole('alert')).toContainText('9999');
-    await expect(page.getByRole('alert')).toContainText('does not exist');
+    await expect(page.getByRole('heading', { name: 'No run 9999' })).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText('This store has no run 9999');
+    await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'See the runs it has' }).click();
+    await expect(page.getByTestId('runs-table')).toBeVisible();
+
+    // Not a number at all: no call to the lab, no "NaN".
+    await page.evaluate(() => (window.location.hash = '#/runs/abc'));
+    await expect(page.getByRole('alert')).toContainText('“abc” is not a run: runs are numbered');
+    await expect(page.getByText(/NaN/)).toHaveCount(0);
   });
 });

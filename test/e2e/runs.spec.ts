@@ -62,6 +62,27 @@ test.describe('runs table', () => {
     }
   });
 
+  test('the Time of a training run goes up as it trains, in the table and on its page', async ({ page }) => {
+    const lab = await startLab();
+    try {
+      await openApp(page, lab);
+      const runId = lab.demo.runs['gru ×2 + bahdanau']!;
+      const row = page.getByTestId('runs-table').locator(`tr[data-run-id="${runId}"]`);
+      await expect(row.getByTestId('run-time')).toHaveText('–');
+      // Slow enough to be training for the whole test (the demo's trainer records no training time of its own).
+      lab.lab.simulateTraining(runId, { tickMs: 250, stepsPerTick: 2 });
+      await expect(row.locator('[data-status]')).toHaveText('running');
+      const seconds = async (text: Promise<string>): Promise<number> => Number((await text).replace(/s$/, ''));
+      await expect.poll(() => seconds(row.getByTestId('run-time').innerText()), { timeout: 8000 }).toBeGreaterThan(1);
+      await row.getByRole('link', { name: 'gru ×2 + bahdanau' }).click();
+      const time = page.getByTestId('training-time');
+      const before = await seconds(time.innerText());
+      await expect.poll(() => seconds(time.innerText())).toBeGreaterThan(before);
+    } finally {
+      await lab.close();
+    }
+  });
+
   test('stays light with a thousand runs: only the rows in view are in the page', async ({ page }) => {
     const lab = await startLab({ manyRuns: 1000 });
     try {

@@ -35,6 +35,7 @@ export interface HeatmapColours {
 const LABEL_ANGLE = Math.PI / 4;
 const PADDING = 8;
 const COLOUR_BAR = 12;
+const COLOUR_BAR_GAP = 16;
 
 export function layoutHeatmap(
   data: HeatmapData,
@@ -52,11 +53,11 @@ export function layoutHeatmap(
   const gridLeft = PADDING + Math.ceil(leftLabels);
   // Room on the right for the colour bar and for the last source labels, which lean right.
   const right = COLOUR_BAR + 40;
-  const fit = Math.floor((options.maxWidth - gridLeft - right - PADDING) / Math.max(1, cols));
+  const fit = Math.floor((options.maxWidth - gridLeft - COLOUR_BAR_GAP - right) / Math.max(1, cols));
   const cell = Math.max(14, Math.min(46, fit));
   const gridWidth = cell * cols;
   const gridHeight = cell * rows;
-  const colourBarLeft = gridLeft + gridWidth + 16;
+  const colourBarLeft = gridLeft + gridWidth + COLOUR_BAR_GAP;
   return {
     cell,
     rows,

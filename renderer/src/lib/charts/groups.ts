@@ -1,6 +1,6 @@
 /** Which charts a set of metric keys makes: losses together, then each validation score, then the rest. */
 import type { EvaluationMetricName } from '../../../../engine/api.js';
-import { metricLabel } from '../format/format.js';
+import { isPercent, metricLabel } from '../format/format.js';
 
 export interface ChartGroup {
   id: string;
@@ -43,6 +43,17 @@ function rank(key: string): number {
   if (key.startsWith('valid/')) return at === -1 ? 50 : 10 + at;
   if (key.startsWith('test/')) return at === -1 ? 70 : 60 + at;
   return 100;
+}
+
+/** What a chart's y axis measures, with its unit. */
+export function axisTitle(group: ChartGroup): string {
+  if (group.loss) return 'cross-entropy per token (nats)';
+  const key = group.keys[0]!;
+  if (/(bleu|chrf)$/i.test(key)) return `${metricLabel(key)} (0–100)`;
+  if (isPercent(key)) return `${metricLabel(key)} (%)`;
+  if (/tokens_?per_?second$/i.test(key)) return 'target tokens per second';
+  if (/grad_?norm$/i.test(key)) return 'gradient norm (L2, before clipping)';
+  return metricLabel(key);
 }
 
 export function chartGroups(allKeys: readonly string[], options: { includeTraining: boolean }): ChartGroup[] {

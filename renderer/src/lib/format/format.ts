@@ -17,6 +17,11 @@ export function formatMetric(key: string, value: number | null | undefined): str
   return value.toFixed(3);
 }
 
+/** `plural(1, 'run')` → `1 run`, `plural(3, 'run')` → `3 runs`, `plural(2, 'match', 'matches')` → `2 matches`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 export function formatInteger(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   return Math.round(value).toLocaleString('en-US');

@@ -3,13 +3,27 @@
  * one update per animation frame, so a busy lab cannot flood the page), status changes and store changes reload the
  * list. Every view that shows runs reads them from here.
  */
-import { SvelteMap } from 'svelte/reactivity';
+import { createSubscriber, SvelteMap } from 'svelte/reactivity';
 import type { LabEventListener, RunProgressEvent, RunSummary } from '../../../../engine/api.js';
 import { lab } from '../lab/client.svelte.js';
 import type { LabCallError } from '../lab/errors.js';
 import { Resource } from './resource.svelte.js';
 
 const NO_RUNS: readonly RunSummary[] = [];
+
+/** The time, read reactively: it ticks each second while something on the page shows it, and not otherwise. */
+class Clock {
+  readonly #subscribe = createSubscriber((update) => {
+    const timer = window.setInterval(update, 1000);
+    return () => window.clearInterval(timer);
+  });
+
+  get now(): number {
+    this.#subscribe();
+    return Date.now();
+  }
+}
+const clock = new Clock();
 
 class Runs {
   readonly #resource = new Resource<RunSummary[]>(() => lab.listRuns({}));
@@ -18,6 +32,11 @@ class Runs {
   readonly #live = new SvelteMap<number, RunProgressEvent>();
   /** Validation events heard per run: what shows a run's series reloads when its count moves. */
   readonly #validations = new SvelteMap<number, number>();
+  /**
+   * Running runs' training time as last heard (the store's, at a list load or when a run starts) and when: the
+   * time shown goes on from there, since progress events do not carry it.
+   */
+  readonly #trainingSince = new SvelteMap<number, { seconds: number; at: number }>();
   #pending = new Map<number, Partial<RunSummary>>();
   #frame = 0;
   #reloadTimer: number | undefined;
@@ -49,6 +68,13 @@ class Runs {
     return this.#live.get(id);
   }
 
+  /** Seconds a run has trained, going up each second while it trains. */
+  trainingSeconds(run: RunSummary): number | null {
+    const since = this.#trainingSince.get(run.id);
+    if (run.status !== 'running' || since === undefined) return run.durationSeconds;
+    return since.seconds + Math.max(0, (clock.now - since.at) / 1000);
+  }
+
   /** How many validations of the run were heard since the page opened. */
   validationsOf(id: number): number {
     return this.#validations.get(id) ?? 0;
@@ -62,8 +88,13 @@ class Runs {
     void this.reload();
   }
 
-  reload(): Promise<void> {
-    return this.#resource.load();
+  async reload(): Promise<void> {
+    await this.#resource.load();
+    const at = Date.now();
+    for (const id of [...this.#trainingSince.keys()])
+      if (this.get(id)?.status !== 'running') this.#trainingSince.delete(id);
+    for (const run of this.list)
+      if (run.status === 'running') this.#trainingSince.set(run.id, { seconds: run.durationSeconds ?? 0, at });
   }
 
   /** Reload soon, once, however many events ask for it. */
@@ -107,7 +138,15 @@ class Runs {
         break;
       case 'run:status':
         this.#patch(payload.runId, { status: payload.status, error: payload.error });
-        if (payload.status !== 'running') this.#live.delete(payload.runId);
+        if (payload.status !== 'running') {
+          this.#live.delete(payload.runId);
+          this.#trainingSince.delete(payload.runId);
+        } else if (!this.#trainingSince.has(payload.runId)) {
+          this.#trainingSince.set(payload.runId, {
+            seconds: this.get(payload.runId)?.durationSeconds ?? 0,
+            at: Date.now(),
+          });
+        }
         this.#reloadSoon();
         break;
       case 'store:changed':
@@ -119,7 +158,11 @@ class Runs {
 
 export const runs = new Runs();
 
-/** A run's colour in charts, by its position among the runs shown (stable for a given selection). */
+/**
+ * A run's colour, from its id: the same run has the same colour on its own page, in every comparison and in the
+ * attention view, whatever the order it is listed in (as W&B and Aim do). Runs made together (an experiment's) have
+ * consecutive ids and so distinct colours; ids 12 apart share one.
+ */
 export const RUN_COLOURS = [
   '#4e79a7',
   '#f28e2b',
@@ -135,6 +178,7 @@ export const RUN_COLOURS = [
   '#d37295',
 ];
 
-export function runColour(index: number): string {
-  return RUN_COLOURS[index % RUN_COLOURS.length]!;
+export function runColour(runId: number): string {
+  const n = RUN_COLOURS.length;
+  return RUN_COLOURS[(((runId - 1) % n) + n) % n]!;
 }
