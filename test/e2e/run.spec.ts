@@ -110,6 +110,27 @@ test.describe('run view', () => {
     }
   });
 
+  test('the Gradients tab draws the gradient flow by position, and its slider steps through the validations', async ({
+    page,
+    demoLab,
+  }) => {
+    const runId = demoLab.demo.runs['rnn']!;
+    await openApp(page, demoLab, `#/runs/${runId}?tab=gradients`);
+    const panel = page.getByTestId('gradient-flow');
+    await expect(panel.getByRole('img', { name: /Gradient norm by position at step/ })).toBeVisible();
+    // The demo's vanilla RNN keeps 0.62 of its gradient per step back: 0.62^11 ≈ 0.005 from the last to the first.
+    await expect(panel.getByTestId('gradient-decay')).toHaveText('first / last encoder position: 0.00520');
+    const slider = panel.getByRole('slider');
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await expect(panel.getByText(/^Validation step /)).not.toHaveText(/Validation step 0$/);
+    await expect(slider).toHaveAttribute('aria-valuetext', /^step \d+/);
+    // Attention gives each position a direct path: the GRU + Bahdanau curve stays up.
+    await openApp(page, demoLab, `#/runs/${demoLab.demo.runs['gru + bahdanau']!}?tab=gradients`);
+    const attended = Number((await page.getByTestId('gradient-decay').textContent())!.replace(/^.*: /, ''));
+    expect(attended).toBeGreaterThan(0.25);
+  });
+
   test('a failed run says why', async ({ page, demoLab }) => {
     const runId = demoLab.demo.runs['gru + luong(dot), lr 0.05']!;
     await openApp(page, demoLab, `#/runs/${runId}`);

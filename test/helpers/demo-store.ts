@@ -247,6 +247,26 @@ function attentionWeights(rng: Rng, pair: AlignedPair, targetLength: number, ste
  * validation the validation metrics, samples, attention (with attention models) and checkpoints. Used at once by
  * the seeder and on a timer by the demo lab's simulated live run.
  */
+/**
+ * Gradient flow as the lectures draw it (no randomness, so the demo's other figures stay as they were): per step
+ * back from the end the gradient keeps a share of itself, small for a vanilla RNN, larger for gated cells; attention
+ * gives every position a direct path, so its curve stays up. Positions 1..12, decoder 1..10.
+ */
+export function demoGradientFlow(model: RunConfig['model'], step: number) {
+  const keep = model.cell === 'rnn' ? 0.62 : model.cell === 'gru' ? 0.86 : 0.9;
+  const direct = model.attention === 'none' ? 0 : 0.35;
+  const scale = 0.05 * (1 + 2000 / (step + 200));
+  const encoder = Array.from({ length: 12 }, (_, t) => scale * (Math.pow(keep, 11 - t) + direct));
+  const decoder = Array.from({ length: 10 }, (_, i) => scale * (0.6 + 0.4 * Math.pow(0.9, i)));
+  return {
+    encoder,
+    decoder,
+    encoderRatio: encoder.slice(1).map((g, i) => encoder[i]! / g),
+    sentences: 16,
+    sourceLength: 12,
+  };
+}
+
 /** The peak resident memory every demo run reports: 412 MB. */
 export const DEMO_PEAK_RSS = 412 * 2 ** 20;
 
@@ -409,6 +429,7 @@ export class DemoTraining {
         })),
       );
     }
+    this.store.saveGradientFlow(this.runId, step, demoGradientFlow(this.config.model, step));
     const checkpointMetrics = { 'valid/loss': validLoss, 'valid/bleu': bleu };
     this.store.saveCheckpoint(this.runId, 'last', step, checkpointMetrics, Buffer.alloc(8));
     if (bleu > this.bestBleu) {
