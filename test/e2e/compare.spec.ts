@@ -17,6 +17,21 @@ test.describe('compare view', () => {
     await expect(bleu.getByText('rnn', { exact: true })).toHaveCount(0);
   });
 
+  test('draws the gradient flow of RNN, GRU and GRU + attention side by side', async ({ page, demoLab }) => {
+    const ids = ['rnn', 'gru', 'gru + bahdanau'].map((name) => demoLab.demo.runs[name]!);
+    await openApp(page, demoLab, `#/compare?runs=${ids.join(',')}`);
+    const card = page.getByTestId('gradient-flow-compare');
+    await expect(card.getByRole('img', { name: 'Relative gradient norm by position, 3 runs' })).toBeVisible();
+    const ratio = async (id: number): Promise<number> =>
+      Number((await card.locator(`[data-testid=gradient-flow-run][data-run-id="${id}"] .mono`).textContent())!.trim());
+    // The vanilla RNN loses the most gradient on the way back, the GRU less, attention keeps it up.
+    const [rnn, gru, attention] = [await ratio(ids[0]!), await ratio(ids[1]!), await ratio(ids[2]!)];
+    expect(rnn).toBeLessThan(gru);
+    expect(gru).toBeLessThan(attention);
+    // Each line is drawn in its run's colour.
+    for (const id of ids) await expect(card.locator(`path[data-run-id="${id}"]`)).toHaveCount(1);
+  });
+
   test('a run has one colour on its page, in its experiment, in any comparison and in the attention view', async ({
     page,
     demoLab,
