@@ -23,6 +23,8 @@ import { useBackend } from '../engine/backend/select.js';
 import { beamSearch, greedySearch } from '../engine/decode/search.js';
 import { Rng } from '../engine/random.js';
 import { Store } from '../engine/store/store.js';
+import { DEFAULT_CONFIG } from '../engine/config.js';
+import { gradientFlow } from '../engine/train/gradient-flow.js';
 import { MTLAB_VERSION } from '../engine/version.js';
 import { type PeerResult, type PeerUnavailable, runPytorchPeer } from './peer.js';
 import { alternateRounds, type RoundsResult, type Spread } from './rounds.js';
@@ -75,7 +77,11 @@ export interface TrainingFigures {
 export interface BenchResult {
   mtlab: string;
   machine: { cpu: string; cores: number; node: string };
-  training?: TrainingFigures & { variants?: Record<string, number> };
+  training?: TrainingFigures & {
+    variants?: Record<string, number>;
+    /** Recording the gradient flow (16 sentences of 12 tokens) at a validation, and its share of training time. */
+    gradientFlow?: { ms: number; percentAtDefaultValidation: number };
+  };
   decoding?: { greedySentencesPerSecond: number; beamSentencesPerSecond: number; sentences: number };
   peer?: PeerResult | PeerUnavailable;
   /** The training step timed in alternating rounds, mtlab and PyTorch, at 1 thread and all cores each. */
@@ -140,6 +146,26 @@ async function timeSteps(
   const parameters = trainer.model.params.count;
   trainer.dispose();
   return { ms: median(times), leaked, heapMB, parameters };
+}
+
+/** Median time of recording the gradient flow of the reference model on 16 probe sentences of 12 tokens. */
+async function timeGradientFlow(): Promise<number> {
+  const trainer = referenceTrainer(1);
+  const rng = new Rng(9);
+  const pairs = Array.from({ length: 16 }, (_, index) => ({
+    source: Array.from({ length: 11 }, () => 4 + rng.int(REFERENCE.vocab - 4)),
+    target: Array.from({ length: 11 }, () => 4 + rng.int(REFERENCE.vocab - 4)),
+    index,
+  }));
+  await gradientFlow(trainer.model, pairs);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await gradientFlow(trainer.model, pairs);
+    times.push(performance.now() - started);
+  }
+  trainer.dispose();
+  return median(times);
 }
 
 /** One step under tf.profile: time per kernel name (the profiler's own overhead lands in the step time). */
@@ -456,6 +482,14 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
     log(
       `  ${native.available ? native.detail : backend === 'wasm' ? `no native accelerator (${native.detail})` : `backend ${backend}`}`,
     );
+    if (modelName === 'reference') {
+      const flowMs = await timeGradientFlow();
+      const percent = (100 * flowMs) / (DEFAULT_CONFIG.train.validateEvery * main.ms);
+      result.training.gradientFlow = { ms: flowMs, percentAtDefaultValidation: percent };
+      log(
+        `  gradient flow at a validation: ${flowMs.toFixed(0)} ms, ${percent.toFixed(2)} % of training time at one validation every ${DEFAULT_CONFIG.train.validateEvery} steps (goal < 2 %)`,
+      );
+    }
     if (options.variants) {
       setFusedKernels(false);
       const composite = await timeSteps(Math.max(3, Math.floor(options.steps / 3)), 2, modelName);

@@ -253,6 +253,7 @@ export const SAMPLE_REQUESTS: { [M in LabMethod]: LabRequest<M> } = {
   getMetricSeries: { runIds: [1], keys: ['train/loss'], maxPoints: 100 },
   getSamples: { runId: 1, step: 100 },
   getAttentionSteps: { runId: 1 },
+  getGradientFlow: { runId: 1 },
   getAttention: { runId: 1, sampleIndex: 0 },
   translate: { runId: 1, texts: ['the green car'], strategy: 'beam', beamSize: 4 },
   exportModel: { runId: 1, outDir: '/tmp/mtlab-export' },
