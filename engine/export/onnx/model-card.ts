@@ -27,7 +27,8 @@ function values(graph: GraphDescription): string[] {
     `\`${v.name}\``,
     v.type,
     `[${v.dims.join(', ')}]`,
-    v.doc,
+    // Special tokens in backticks: a Markdown viewer would take a bare <eos> for an HTML tag.
+    v.doc.replaceAll(/<(pad|unk|sos|eos)>/g, '`<$1>`'),
   ];
   return table(
     ['', 'Name', 'Type', 'Shape', 'What it is'],
@@ -113,7 +114,7 @@ export function onnxModelCard(manifest: OnnxManifest): string {
     ),
     '',
     `\`${ONNX_MANIFEST_FILE}\` (format \`${manifest.format}\` version ${manifest.formatVersion}) has the model ` +
-      'config, tokenizers (BPE merges included), vocabularies, input normalisation, decoding settings, the graphs’ ' +
+      'config, tokenizers (a BPE tokenizer with its merges), vocabularies, input normalisation, decoding settings, the graphs’ ' +
       'inputs and outputs, and where the model came from.',
     '',
     `Made with mtlab ${manifest.mtlabVersion}.`,
