@@ -5,7 +5,7 @@
  *
  * `MTLAB_ONNXRUNTIME=0` turns it off (as if the package were not installed).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Batch } from '../data/batch.js';
 import { tokenizerFromJSON } from '../data/tokenizers.js';
@@ -15,10 +15,13 @@ import { readRegularFileAsync } from '../files.js';
 import {
   DECODER_FILE,
   ENCODER_FILE,
+  type GraphDescription,
   ONNX_MANIFEST_FILE,
   type OnnxManifest,
   parseOnnxManifest,
 } from '../export/onnx/format.js';
+import { decodeModel, OPSET } from '../export/onnx/graph.js';
+import { memoryNames, NAMES, OPERATORS, stateNames } from '../export/onnx/seq2seq.js';
 import { sha256Hex } from '../export/weights.js';
 import type { Pending, StepModel, StepResult } from './search.js';
 import type { Translator } from './translate-texts.js';
@@ -169,6 +172,42 @@ export interface LoadedOnnxModel extends Translator {
   dispose(): Promise<void>;
 }
 
+/**
+ * A graph as mtlab writes it, before ONNX Runtime is given it: ONNX's default operator set at most the version
+ * mtlab writes, only the operators mtlab uses (no subgraphs, functions or other domains), and the inputs and outputs
+ * the manifest lists. The SHA-256 in the manifest finds a damaged file; this refuses one that was made otherwise.
+ */
+export function checkGraph(bytes: Uint8Array, description: GraphDescription, file: string): void {
+  const fail = (message: string): never => {
+    throw new LabError('bundle', `ONNX graph ${file} ${message}`, { file });
+  };
+  let model: ReturnType<typeof decodeModel>;
+  try {
+    model = decodeModel(bytes);
+  } catch (error) {
+    return fail(`is not an ONNX model (${(error as Error).message})`);
+  }
+  for (const opset of model.opsetImport) {
+    if ((opset.domain ?? '') !== '' || Number(opset.version) > OPSET)
+      fail(`imports operator set ${opset.domain || 'ai.onnx'} ${String(opset.version)}; mtlab writes ai.onnx ${OPSET}`);
+  }
+  if ((model.functions ?? []).length > 0) fail('defines functions, which mtlab never writes');
+  const graph = model.graph ?? fail('has no graph');
+  for (const node of graph.node ?? []) {
+    if ((node.domain ?? '') !== '' || !OPERATORS.has(node.opType ?? ''))
+      fail(`uses the operator ${node.domain ? `${node.domain}.` : ''}${node.opType}, which mtlab's graphs never use`);
+    if ((node.attribute ?? []).some((a) => (a.g !== null && a.g !== undefined) || (a.graphs ?? []).length > 0))
+      fail(`has a subgraph in ${node.opType}, which mtlab's graphs never have`);
+  }
+  const names = (values: readonly { name?: string | null }[] | null | undefined): string =>
+    (values ?? []).map((v) => v.name ?? '').join(', ');
+  for (const side of ['inputs', 'outputs'] as const) {
+    const actual = names(side === 'inputs' ? graph.input : graph.output);
+    const listed = names(description[side]);
+    if (actual !== listed) fail(`has the ${side} ${actual || 'none'}; the manifest lists ${listed || 'none'}`);
+  }
+}
+
 async function readGraph(dir: string, manifest: OnnxManifest, file: string, where: string): Promise<Uint8Array> {
   const listed = manifest.onnx.files.find((f) => f.path === file)!;
   const full = path.join(dir, file);
@@ -200,6 +239,10 @@ async function readGraph(dir: string, manifest: OnnxManifest, file: string, wher
       },
     );
   }
+  const description = file === ENCODER_FILE ? manifest.graphs?.encoder : manifest.graphs?.decoderStep;
+  if (description === undefined || !Array.isArray(description.inputs) || !Array.isArray(description.outputs))
+    throw new LabError('bundle', `${where}: graphs does not describe ${file}`, { file: where, field: 'graphs' });
+  checkGraph(bytes, description, full);
   return bytes;
 }
 
@@ -209,11 +252,37 @@ export async function loadOnnxExport(modelPath: string): Promise<LoadedOnnxModel
   const where = path.join(dir, ONNX_MANIFEST_FILE);
   let text: string;
   try {
-    text = await readFile(where, 'utf8');
-  } catch {
-    throw new LabError('bundle', `${where} does not exist: ${dir} is not an mtlab ONNX export`, { file: where });
+    const bytes = await readRegularFileAsync(where, 'ONNX export manifest', 'bundle');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    if (error instanceof LabError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new LabError('bundle', `${where} does not exist: ${dir} is not an mtlab ONNX export`, { file: where });
+    throw new LabError('bundle', `${where} cannot be read as UTF-8 text (${(error as Error).message})`, {
+      file: where,
+    });
   }
   const manifest = parseOnnxManifest(text, where);
+  // The graphs' inputs and outputs follow from the model config: a manifest that names others is not mtlab's.
+  const expected = { state: stateNames(manifest.model), memory: memoryNames(manifest.model) };
+  const attention = manifest.model.attention === 'none' ? null : NAMES.attention;
+  if (manifest.search.attention !== attention)
+    throw new LabError(
+      'bundle',
+      `${where}: search.attention is ${JSON.stringify(manifest.search.attention)}; the model config gives ${JSON.stringify(attention)}`,
+      {
+        file: where,
+        field: 'search.attention',
+      },
+    );
+  for (const field of ['state', 'memory'] as const) {
+    if (manifest.search[field].join(',') !== expected[field].join(','))
+      throw new LabError(
+        'bundle',
+        `${where}: search.${field} is [${manifest.search[field].join(', ')}]; the model config gives [${expected[field].join(', ')}]`,
+        { file: where, field: `search.${field}` },
+      );
+  }
   const vocab = (side: 'source' | 'target'): Vocab => {
     try {
       return Vocab.fromJSON(manifest.vocabularies[side]);

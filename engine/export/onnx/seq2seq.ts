@@ -48,6 +48,13 @@ const ONNX_GATE_ORDER: Record<ModelConfig['cell'], number[]> = {
 
 const OPERATOR: Record<ModelConfig['cell'], string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM' };
 
+/** Every operator the graphs use (a reader refuses a graph with any other: it was not written by mtlab). */
+export const OPERATORS: ReadonlySet<string> = new Set([
+  ...Object.values(OPERATOR),
+  ...['Add', 'Cast', 'Concat', 'ConstantOfShape', 'Gather', 'Identity', 'Less', 'LogSoftmax', 'MatMul', 'Mul'],
+  ...['Range', 'Reshape', 'Shape', 'Softmax', 'Split', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze'],
+]);
+
 /** The value the attention bias gives padded source positions (as engine/model/attention.ts). */
 export const MASKED = -1e9;
 
