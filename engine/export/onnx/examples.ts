@@ -189,10 +189,11 @@ export const NODE_EXAMPLE = String.raw`// Translate with an mtlab ONNX export in
 //   node translate.mjs "a sentence to translate" "another one"
 //   node translate.mjs < sentences.txt          # one sentence per line
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 
-const here = new URL('.', import.meta.url);
-const manifest = JSON.parse(readFileSync(new URL('mtlab-onnx.json', here), 'utf8'));
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const manifest = JSON.parse(readFileSync(here('mtlab-onnx.json'), 'utf8'));
 const { search, decode } = manifest;
 const { pad: PAD, unk: UNK, sos: SOS, eos: EOS } = search.specials;
 const sourceIds = new Map(manifest.vocabularies.source.tokens.map((t, i) => [t, i]));
@@ -296,8 +297,8 @@ function tokenizer(side) {
 const [tokenize] = tokenizer('source');
 const [, detokenize] = tokenizer('target');
 const options = { executionProviders: ['cpu'], logSeverityLevel: 3 };
-const encoder = await ort.InferenceSession.create(new URL('encoder.onnx', here).pathname, options);
-const decoder = await ort.InferenceSession.create(new URL('decoder_step.onnx', here).pathname, options);
+const encoder = await ort.InferenceSession.create(here('encoder.onnx'), options);
+const decoder = await ort.InferenceSession.create(here('decoder_step.onnx'), options);
 
 async function translate(text) {
   const tokens = tokenize(normalize(text, manifest.normalization));

@@ -116,7 +116,8 @@ describe('ONNX export', () => {
     );
     root = tempDir('mtlab-onnx-');
     for (const [name, runId] of runs) {
-      const dir = path.join(root, name.replaceAll(/[ /]/g, '-'));
+      // Folder names with spaces, as users' folders have.
+      const dir = path.join(root, name.replaceAll('/', ' '));
       await exportRun(store, { runId, outDir: dir, format: 'onnx' });
       dirs.set(name, dir);
     }
