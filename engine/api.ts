@@ -558,9 +558,14 @@ export interface GradientFlowRecord {
   sourceLength: number;
 }
 
+/** `tfjs`: an mtlab bundle (TensorFlow.js weights, for mtlab and its web runtime); `onnx`: ONNX graphs. */
+export type ModelExportFormat = 'tfjs' | 'onnx';
+
 export interface ExportModelRequest {
   runId: number;
   outDir: string;
+  /** `tfjs` unless given. */
+  format?: ModelExportFormat;
   checkpoint?: 'best' | 'last';
   /** Write into a folder that already has files (else a `conflict` error). */
   force?: boolean;

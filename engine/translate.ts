@@ -2,12 +2,19 @@
  * Translation with a trained model: normalise the input as the dataset's text was normalised, tokenize, decode with
  * greedy or beam search, and hand back tokens, text, scores and the attention of every candidate.
  *
- * A `LoadedModel` comes from a run's checkpoint (here) or from an exported bundle (engine/export/).
+ * A `LoadedModel` comes from a run's checkpoint (here) or from an exported bundle (engine/export/); an ONNX export
+ * translates through ONNX Runtime (engine/decode/onnx-runtime.ts).
  */
 import { useBackend } from './backend/select.js';
 import { loadTokenizers } from './data/tokenizers.js';
 import { Vocab } from './data/vocab.js';
-import { datasetNormalization, type LoadedModel } from './decode/translate-texts.js';
+import type { Translation } from './api.js';
+import {
+  datasetNormalization,
+  type LoadedModel,
+  type TextsRequest,
+  translateTextsAsync,
+} from './decode/translate-texts.js';
 import { LabError } from './errors.js';
 import { Seq2Seq } from './model/seq2seq.js';
 import type { Store } from './store/store.js';
@@ -52,4 +59,27 @@ export async function loadRunModel(store: Store, runId: number, tag?: 'best' | '
     decode: run.config.decode,
     origin: `run ${runId} (${chosen} checkpoint, step ${saved.step})`,
   };
+}
+
+/**
+ * Translate with an exported model folder: a TensorFlow.js bundle (model.json) or an ONNX export (mtlab-onnx.json,
+ * run by ONNX Runtime where onnxruntime-node is installed). The model is freed afterwards.
+ */
+export async function translateWithExport(modelPath: string, request: TextsRequest): Promise<Translation[]> {
+  const { loadOnnxExport, onnxExportFolder } = await import('./decode/onnx-runtime.js');
+  if ((await onnxExportFolder(modelPath)) !== null) {
+    const loaded = await loadOnnxExport(modelPath);
+    try {
+      return await translateTextsAsync(loaded, request);
+    } finally {
+      await loaded.dispose();
+    }
+  }
+  const { loadBundle } = await import('./export/bundle.js');
+  const bundle = await loadBundle(modelPath);
+  try {
+    return await translateTextsAsync(bundle, request);
+  } finally {
+    bundle.model.dispose();
+  }
 }

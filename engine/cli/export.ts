@@ -12,24 +12,31 @@ import { withLab } from './store-commands.js';
 
 const exportModel: Command = {
   path: ['export'],
-  usage: 'mtlab export RUN --out DIR [--checkpoint best|last] [--force] [--json] [--db PATH]',
-  summary: "write a run's trained model as a self-describing bundle folder (model.json, weights, model card)",
+  usage: 'mtlab export RUN --out DIR [--format tfjs|onnx] [--checkpoint best|last] [--force] [--json] [--db PATH]',
+  summary: "write a run's trained model as a self-describing bundle folder, or as ONNX graphs (--format onnx)",
   help: [
     'The bundle holds the model config, tokenizers, vocabularies, input normalisation, decoding settings, where the',
     'model came from and its metrics (model.json), the weights as TensorFlow.js shards with their SHA-256, and a',
     'README.md model card. Translate with it: mtlab translate --model DIR TEXT, or in a web page with',
     'dist/runtime/mtlab-runtime.js. The best checkpoint unless --checkpoint last (or the run has no best yet).',
+    '--format onnx writes encoder.onnx and decoder_step.onnx (for any ONNX runtime: Python, C++, C#, Java, mobile),',
+    'mtlab-onnx.json (vocabularies, tokenizers, normalisation, how to drive the graphs), translate.py and',
+    'translate.mjs (greedy translators in Python and Node) and a README.md model card. mtlab translate --model DIR',
+    'runs it too, through ONNX Runtime where onnxruntime-node is installed.',
     'A folder that already has files is refused unless --force.',
   ].join('\n'),
   options: {
     db: { type: 'string' },
     out: { type: 'string' },
+    format: { type: 'string' },
     checkpoint: { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(args, ctx) {
     if (args.positionals.length > 1) throw new UsageError(`one RUN at a time, got ${args.positionals.join(' ')}`);
+    const format = stringOption(args, 'format') ?? 'tfjs';
+    if (format !== 'tfjs' && format !== 'onnx') throw new UsageError(`--format is tfjs or onnx, got "${format}"`);
     const runId = runIdArg(args.positionals[0]);
     const outDir = stringOption(args, 'out');
     if (outDir === undefined || outDir.trim() === '') throw new UsageError('missing --out DIR (the folder to write)');
@@ -40,6 +47,7 @@ const exportModel: Command = {
       lab.exportModel({
         runId,
         outDir,
+        ...(format === 'onnx' ? { format } : {}),
         ...(checkpoint === undefined ? {} : { checkpoint }),
         ...(flag(args, 'force') ? { force: true } : {}),
       }),
@@ -48,7 +56,8 @@ const exportModel: Command = {
       writeJson(ctx.stdout, result);
       return 0;
     }
-    const manifest = JSON.parse(await readFile(path.join(result.path, 'model.json'), 'utf8')) as {
+    const manifestFile = format === 'onnx' ? 'mtlab-onnx.json' : 'model.json';
+    const manifest = JSON.parse(await readFile(path.join(result.path, manifestFile), 'utf8')) as {
       checkpoint: { tag: string; step: number };
     };
     writeLine(
@@ -57,6 +66,9 @@ const exportModel: Command = {
     );
     writeLine(ctx.stdout, `  ${result.files.join(', ')}: ${formatCount(result.bytes)} bytes`);
     writeLine(ctx.stdout, `Translate with: mtlab translate --model ${JSON.stringify(result.path)} "TEXT"`);
+    if (format === 'onnx') {
+      writeLine(ctx.stdout, `  or: python ${JSON.stringify(path.join(result.path, 'translate.py'))} "TEXT"`);
+    }
     return 0;
   },
 };

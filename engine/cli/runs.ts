@@ -303,6 +303,8 @@ const translate: Command = {
     'The words of TEXT make one sentence (quotes optional); to translate several, give one per line on stdin.',
     `Greedy search unless --beam N (1 to ${MAX_BEAM_SIZE}). --json prints every candidate with its score and attention matrix.`,
     `Blank lines translate to blank lines. At most ${MAX_INPUT_TOKENS} tokens per sentence and ${MAX_REQUEST_TOKENS} per call.`,
+    '--model DIR is a bundle (mtlab export) or an ONNX export (mtlab export --format onnx), which ONNX Runtime runs',
+    'where the optional onnxruntime-node package is installed.',
   ].join('\n'),
   options: {
     db: { type: 'string' },
@@ -359,13 +361,12 @@ const translate: Command = {
   },
 };
 
-/** A bundle needs no experiment store. */
+/** A bundle or an ONNX export needs no experiment store. */
 async function translateWithoutStore(
   request: { texts: string[]; bundlePath?: string } & Record<string, unknown>,
 ): Promise<Translation[]> {
-  const { loadBundle } = await import('../export/bundle.js');
-  const { translateTextsAsync } = await import('../translate.js');
-  return translateTextsAsync(await loadBundle(request.bundlePath!), request);
+  const { translateWithExport } = await import('../translate.js');
+  return translateWithExport(request.bundlePath!, request);
 }
 
 const experimentCreate: Command = {

@@ -15,7 +15,7 @@ import type { AttentionMemory } from '../model/attention.js';
 import { gatherRows, logSoftmaxRows } from '../backend/ops.js';
 import { type DecoderState, selectStateRows } from '../model/decoder.js';
 import { Dropout } from '../model/dropout.js';
-import type { Seq2Seq } from '../model/seq2seq.js';
+import { Seq2Seq } from '../model/seq2seq.js';
 
 export interface Hypothesis {
   /** Output ids, without `<eos>`. */
@@ -83,9 +83,36 @@ function maxOutputLength(sourceTokens: number, options: SearchOptions): number {
   return Math.max(1, Math.ceil(options.maxLengthRatio * sourceTokens) + options.maxLengthOffset);
 }
 
-interface Encoded {
-  state: DecoderState;
-  memory: AttentionMemory | null;
+/** A value a search waits for: read now (cpu, wasm), or awaited (webgpu, ONNX Runtime). */
+export interface Pending<T> {
+  /** The value now; absent where it can only be awaited. */
+  readonly now?: () => T;
+  readonly later: () => Promise<T>;
+}
+
+export interface StepResult<S> {
+  state: S;
+  /** [rows · vocab]. */
+  logProbs: Float32Array;
+  /** [rows · sourceLength], or null without attention. */
+  attention: Float32Array | null;
+}
+
+/**
+ * What a search needs of a model: mtlab's own (a Seq2Seq, on TensorFlow.js) or an exported one run by another
+ * runtime (engine/decode/onnx-runtime.ts). The state S (decoder state and attention memory) stays the model's; the
+ * search only hands it back, so both run exactly the same search.
+ */
+export interface StepModel<S> {
+  readonly targetVocabSize: number;
+  /** Encode a batch: the decoder's first state, each sentence's row repeated `copies` times (row r: ⌊r / copies⌋). */
+  start(batch: Batch, copies: number): Pending<S>;
+  /** One decoder step for the tokens `previous`, one per row. `state` stays valid until released. */
+  step(state: S, previous: Int32Array): Pending<StepResult<S>>;
+  /** The state's rows `rows` (each row's replacement comes from the same sentence: the memory stays). */
+  select(state: S, rows: Int32Array): S;
+  /** Free what `state` holds that `keep` does not (all of it when `keep` is null). */
+  release(state: S, keep: S | null): void;
 }
 
 /** tf.tidy for results that hold tensors in typed objects (tidy keeps every tensor it finds in the result). */
@@ -93,37 +120,136 @@ function tidy<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
-function encodeForSearch(model: Seq2Seq, batch: Batch): Encoded {
-  return tidy(() => {
-    const encoded = model.encode(batch, Dropout.none);
-    return { state: model.decoder.initialState(encoded), memory: model.decoder.prepareMemory(encoded) };
-  });
+interface TfState {
+  decoder: DecoderState;
+  memory: AttentionMemory | null;
+}
+
+/** mtlab's model as a StepModel: TensorFlow.js tensors, read synchronously where the backend can. */
+class Seq2SeqSteps implements StepModel<TfState> {
+  constructor(private readonly model: Seq2Seq) {}
+
+  get targetVocabSize(): number {
+    return this.model.targetVocabSize;
+  }
+
+  start(batch: Batch, copies: number): Pending<TfState> {
+    const encoded = tidy(() => {
+      const out = this.model.encode(batch, Dropout.none);
+      return { decoder: this.model.decoder.initialState(out), memory: this.model.decoder.prepareMemory(out) };
+    });
+    let state: TfState = encoded;
+    if (copies > 1) {
+      const repeat = Int32Array.from({ length: batch.size * copies }, (_, r) => Math.floor(r / copies));
+      state = tidy(() => ({
+        decoder: selectStateRows(encoded.decoder, repeat),
+        memory:
+          encoded.memory === null
+            ? null
+            : {
+                keys: gatherRows(encoded.memory.keys, repeat),
+                values: gatherRows(encoded.memory.values, repeat),
+                maskBias: gatherRows(encoded.memory.maskBias, repeat),
+              },
+      }));
+      this.release(encoded, null);
+    }
+    return { now: () => state, later: () => Promise.resolve(state) };
+  }
+
+  step(state: TfState, previous: Int32Array): Pending<StepResult<TfState>> {
+    const out = decoderStep(this.model, previous, state.decoder, state.memory);
+    const next: TfState = { decoder: out.state, memory: state.memory };
+    const reads = out.attention === null ? [out.logProbs] : [out.logProbs, out.attention];
+    const finish = (values: Float32Array[]): StepResult<TfState> => ({
+      state: next,
+      logProbs: values[0]!,
+      attention: values[1] ?? null,
+    });
+    // The read tensors go once read; the new state goes too where reading fails (the search keeps the old one).
+    const failed = (error: unknown): never => {
+      this.release(next, state);
+      throw error;
+    };
+    return {
+      now: () => {
+        try {
+          return finish(reads.map((t) => t.dataSync() as Float32Array));
+        } catch (error) {
+          return failed(error);
+        } finally {
+          reads.forEach((r) => r.dispose());
+        }
+      },
+      later: async () => {
+        try {
+          return finish((await Promise.all(reads.map((t) => t.data()))) as Float32Array[]);
+        } catch (error) {
+          return failed(error);
+        } finally {
+          reads.forEach((r) => r.dispose());
+        }
+      },
+    };
+  }
+
+  select(state: TfState, rows: Int32Array): TfState {
+    return { decoder: tidy(() => selectStateRows(state.decoder, rows)), memory: state.memory };
+  }
+
+  release(state: TfState, keep: TfState | null): void {
+    release(tensorsOf(state.decoder, state.memory), keep === null ? [] : tensorsOf(keep.decoder, keep.memory));
+  }
+}
+
+/** A model the searches take: mtlab's own, or any StepModel. */
+export type SearchModel = Seq2Seq | StepModel<unknown>;
+
+/** The StepModel a search drives: the model itself, or mtlab's own wrapped (tests compare the two step by step). */
+export function stepsOf(model: SearchModel): StepModel<unknown> {
+  return model instanceof Seq2Seq ? (new Seq2SeqSteps(model) as StepModel<unknown>) : model;
 }
 
 /**
- * A search is written once, as a generator that yields the tensors it needs to read and receives their values;
- * a driver reads them synchronously (wasm, cpu: `dataSync`) or asynchronously (webgpu, which cannot read
- * synchronously in Node). The generator owns the tensors it keeps between steps and disposes them.
+ * A search is written once, as a generator that yields what it waits for (a step's log-probabilities and
+ * attention, an encoding) and receives it; a driver reads synchronously (wasm, cpu: `dataSync`) or awaits
+ * (webgpu, which cannot read synchronously in Node; ONNX Runtime). The model owns the state; the search releases
+ * each state it replaces.
  */
-type Search<T> = Generator<tf.Tensor[], T, Float32Array[]>;
+type Search<T> = Generator<Pending<unknown>, T, unknown>;
+
+function* wait<T>(pending: Pending<T>): Generator<Pending<unknown>, T, unknown> {
+  return (yield pending as Pending<unknown>) as T;
+}
 
 function runSync<T>(search: Search<T>): T {
   let next = search.next();
-  while (!next.done) next = search.next(next.value.map((t) => t.dataSync() as Float32Array));
+  while (!next.done) {
+    const now = next.value.now;
+    let value: unknown;
+    try {
+      if (now === undefined) throw new Error('this model is read asynchronously: use the async search');
+      value = now();
+    } catch (error) {
+      search.return(undefined as T);
+      throw error;
+    }
+    next = search.next(value);
+  }
   return next.value;
 }
 
 async function runAsync<T>(search: Search<T>): Promise<T> {
   let next = search.next();
   while (!next.done) {
-    let values: Float32Array[];
+    let value: unknown;
     try {
-      values = (await Promise.all(next.value.map((t) => t.data()))) as Float32Array[];
+      value = await next.value.later();
     } catch (error) {
       search.return(undefined as T);
       throw error;
     }
-    next = search.next(values);
+    next = search.next(value);
   }
   return next.value;
 }
@@ -155,20 +281,20 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** Greedy search: at each step the most probable token. One hypothesis per source. */
-export function greedySearch(model: Seq2Seq, sources: readonly number[][], options: SearchOptions): Hypothesis[] {
-  return runSync(greedy(model, sources, options));
+export function greedySearch(model: SearchModel, sources: readonly number[][], options: SearchOptions): Hypothesis[] {
+  return runSync(greedy(stepsOf(model), sources, options));
 }
 
-/** `greedySearch` on any backend, webgpu included (reads without blocking). */
+/** `greedySearch` on any backend, webgpu included, and for models read asynchronously (ONNX Runtime). */
 export function greedySearchAsync(
-  model: Seq2Seq,
+  model: SearchModel,
   sources: readonly number[][],
   options: SearchOptions,
 ): Promise<Hypothesis[]> {
-  return runAsync(greedy(model, sources, options));
+  return runAsync(greedy(stepsOf(model), sources, options));
 }
 
-function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOptions): Search<Hypothesis[]> {
+function* greedy<S>(model: StepModel<S>, sources: readonly number[][], options: SearchOptions): Search<Hypothesis[]> {
   const results: Hypothesis[] = [];
   for (const chunk of chunks(sources, options.chunkSize ?? 128)) {
     {
@@ -182,19 +308,15 @@ function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOp
         attention: [],
         finished: false,
       }));
-      const encoded = encodeForSearch(model, batch);
-      const memory = encoded.memory;
-      let state = encoded.state;
+      let state = yield* wait(model.start(batch, 1));
       let previous: Int32Array = new Int32Array(n).fill(SOS_ID);
       const longest = Math.max(...limits);
       try {
         for (let t = 0; t < longest && hyps.some((h) => !h.finished); t++) {
-          const step = decoderStep(model, previous, state, memory);
-          const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
-          const [logProbs, attentionValues] = yield reads;
-          reads.forEach((r) => r.dispose());
-          release(tensorsOf(state), tensorsOf(step.state, memory));
+          const step = yield* wait(model.step(state, previous));
+          model.release(state, step.state);
           state = step.state;
+          const { logProbs, attention } = step;
           const vocab = model.targetVocabSize;
           const best = new Int32Array(n);
           const bestLogProb = new Float32Array(n);
@@ -207,7 +329,6 @@ function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOp
             best[b] = arg;
             bestLogProb[b] = logProbs[b * vocab + arg]!;
           }
-          const attention = attentionValues ?? null;
           for (let b = 0; b < n; b++) {
             const h = hyps[b]!;
             if (h.finished || h.tokens.length >= limits[b]!) continue;
@@ -222,7 +343,7 @@ function* greedy(model: Seq2Seq, sources: readonly number[][], options: SearchOp
           previous = best;
         }
       } finally {
-        release(tensorsOf(state, memory), []);
+        model.release(state, null);
       }
       for (const h of hyps) h.score = h.logProb;
       results.push(...hyps);
@@ -277,20 +398,20 @@ function topCandidates(
 }
 
 /** Beam search with a length penalty; returns the n best hypotheses per source, best first. */
-export function beamSearch(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Hypothesis[][] {
-  return runSync(beam(model, sources, options));
+export function beamSearch(model: SearchModel, sources: readonly number[][], options: BeamOptions): Hypothesis[][] {
+  return runSync(beam(stepsOf(model), sources, options));
 }
 
-/** `beamSearch` on any backend, webgpu included (reads without blocking). */
+/** `beamSearch` on any backend, webgpu included, and for models read asynchronously (ONNX Runtime). */
 export function beamSearchAsync(
-  model: Seq2Seq,
+  model: SearchModel,
   sources: readonly number[][],
   options: BeamOptions,
 ): Promise<Hypothesis[][]> {
-  return runAsync(beam(model, sources, options));
+  return runAsync(beam(stepsOf(model), sources, options));
 }
 
-function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOptions): Search<Hypothesis[][]> {
+function* beam<S>(model: StepModel<S>, sources: readonly number[][], options: BeamOptions): Search<Hypothesis[][]> {
   const k = Math.max(1, options.beamSize);
   const nBest = Math.min(k, Math.max(1, options.nBest ?? k));
   const results: Hypothesis[][] = [];
@@ -301,22 +422,7 @@ function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOption
       const n = chunk.length;
       const limits = chunk.map((s) => maxOutputLength(s.length, options));
       // Every sentence's encoding repeated k times: row n·k + j is beam j of sentence n.
-      const repeat = Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k));
-      const encoded = encodeForSearch(model, batch);
-      const expanded = tidy(() => ({
-        state: selectStateRows(encoded.state, repeat),
-        memory:
-          encoded.memory === null
-            ? null
-            : {
-                keys: gatherRows(encoded.memory.keys, repeat),
-                values: gatherRows(encoded.memory.values, repeat),
-                maskBias: gatherRows(encoded.memory.maskBias, repeat),
-              },
-      }));
-      release(tensorsOf(encoded.state, encoded.memory), []);
-      let state = expanded.state;
-      const memory = expanded.memory;
+      let state = yield* wait(model.start(batch, k));
       let beams: Beam[][] = chunk.map(() =>
         Array.from({ length: k }, (_, j) => ({ tokens: [], logProb: j === 0 ? 0 : -Infinity, attention: [] })),
       );
@@ -326,15 +432,12 @@ function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOption
       const longest = Math.max(...limits);
       try {
         for (let t = 0; t < longest && done.some((d) => !d); t++) {
-          const step = decoderStep(model, previous, state, memory);
-          const reads = step.attention === null ? [step.logProbs] : [step.logProbs, step.attention];
-          const [logProbs, attentionValues] = yield reads;
-          reads.forEach((r) => r.dispose());
-          release(tensorsOf(state), tensorsOf(step.state, memory));
+          const step = yield* wait(model.step(state, previous));
+          model.release(state, step.state);
           state = step.state;
+          const { logProbs, attention } = step;
           const width = Math.min(2 * k, k * (vocab - 2));
-          const { values, indices } = topCandidates(logProbs!, beams, n, k, vocab, width);
-          const attention = attentionValues ?? null;
+          const { values, indices } = topCandidates(logProbs, beams, n, k, vocab, width);
           const rows = new Int32Array(n * k);
           const nextTokens = new Int32Array(n * k).fill(PAD_ID);
           const nextBeams: Beam[][] = [];
@@ -399,12 +502,12 @@ function* beam(model: Seq2Seq, sources: readonly number[][], options: BeamOption
           }
           beams = nextBeams;
           previous = nextTokens;
-          const selected = tidy(() => selectStateRows(state, rows));
-          release(tensorsOf(state), tensorsOf(selected));
+          const selected = model.select(state, rows);
+          model.release(state, selected);
           state = selected;
         }
       } finally {
-        release(tensorsOf(state, memory), []);
+        model.release(state, null);
       }
       for (let s = 0; s < n; s++) {
         const ranked = finished[s]!.sort((a, b) => b.score - a.score).slice(0, nBest);

@@ -12,7 +12,14 @@ import { tutorialNormalize } from '../data/tutorial-preset.js';
 import { EOS } from '../data/vocab.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { checkBeamSize, checkInputLengths } from './limits.js';
-import { beamSearch, beamSearchAsync, greedySearch, greedySearchAsync, type Hypothesis } from './search.js';
+import {
+  beamSearch,
+  beamSearchAsync,
+  greedySearch,
+  greedySearchAsync,
+  type Hypothesis,
+  type SearchModel,
+} from './search.js';
 import { replaceUnknowns } from './unk-replace.js';
 
 /** How input text is normalised before tokenization (what the dataset's import did to its sentences). */
@@ -40,8 +47,9 @@ export function datasetNormalization(
   };
 }
 
-export interface LoadedModel {
-  model: Seq2Seq;
+/** A model ready to translate: mtlab's own (`LoadedModel`), or an export another runtime runs (onnx-runtime.ts). */
+export interface Translator {
+  model: SearchModel;
   vocabularies: Vocabularies;
   tokenizers: TokenizerPair;
   normalization: InputNormalization;
@@ -50,7 +58,11 @@ export interface LoadedModel {
   origin: string;
 }
 
-function candidate(loaded: LoadedModel, h: Hypothesis, sourceTokens: readonly string[]): TranslationCandidate {
+export interface LoadedModel extends Translator {
+  model: Seq2Seq;
+}
+
+function candidate(loaded: Translator, h: Hypothesis, sourceTokens: readonly string[]): TranslationCandidate {
   // Unknown-word replacement: each <unk> becomes the source token it attended to most (where there is attention and
   // both sides have the same kind of tokens, so a copied token detokenizes as the target's own would).
   const copyable = loaded.tokenizers.source.kind === loaded.tokenizers.target.kind;
@@ -99,7 +111,7 @@ function normalizeForTranslation(
 }
 
 /** Translate texts with greedy or beam search (the request's choice, else the run's decoding config). */
-export function translateTexts(loaded: LoadedModel, request: TextsRequest): Translation[] {
+export function translateTexts(loaded: Translator, request: TextsRequest): Translation[] {
   const plan = planTranslation(loaded, request);
   if (plan.sources.length === 0) return plan.finish([]);
   const results: Hypothesis[][] =
@@ -109,8 +121,8 @@ export function translateTexts(loaded: LoadedModel, request: TextsRequest): Tran
   return plan.finish(results);
 }
 
-/** `translateTexts` on any backend, webgpu included (its reads do not block). */
-export async function translateTextsAsync(loaded: LoadedModel, request: TextsRequest): Promise<Translation[]> {
+/** `translateTexts` on any backend, webgpu included (its reads do not block), and with ONNX exports. */
+export async function translateTextsAsync(loaded: Translator, request: TextsRequest): Promise<Translation[]> {
   const plan = planTranslation(loaded, request);
   if (plan.sources.length === 0) return plan.finish([]);
   const results: Hypothesis[][] =
@@ -120,9 +132,9 @@ export async function translateTextsAsync(loaded: LoadedModel, request: TextsReq
   return plan.finish(results);
 }
 
-type TextsRequest = Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>;
+export type TextsRequest = Omit<TranslateRequest, 'runId' | 'bundlePath' | 'checkpoint'>;
 
-function planTranslation(loaded: LoadedModel, request: TextsRequest) {
+function planTranslation(loaded: Translator, request: TextsRequest) {
   const strategy = request.strategy ?? loaded.decode.strategy;
   const beamSize = request.beamSize ?? loaded.decode.beamSize;
   if (strategy === 'beam') checkBeamSize(beamSize);

@@ -27,21 +27,25 @@ import { type BundleSource, packWeights } from './weights.js';
 /** Files an earlier export wrote: replaced by `force`, nothing else in the folder is touched. */
 const BUNDLE_FILE = /^(model\.json|README\.md|group\d+-shard\d+of\d+\.bin)$/;
 
-function checkRequest(request: ExportModelRequest): void {
+export function checkRequest(request: ExportModelRequest): void {
   if (!Number.isInteger(request.runId) || request.runId < 1)
     throw new LabError('invalid-request', `runId must be a run id, got ${JSON.stringify(request.runId)}`, {
       field: 'runId',
     });
   if (typeof request.outDir !== 'string' || request.outDir.trim() === '')
     throw new LabError('invalid-request', 'outDir must name the folder to write the bundle to', { field: 'outDir' });
+  if (request.format !== undefined && request.format !== 'tfjs' && request.format !== 'onnx')
+    throw new LabError('invalid-request', `format is "tfjs" or "onnx", got ${JSON.stringify(request.format)}`, {
+      field: 'format',
+    });
   if (request.checkpoint !== undefined && request.checkpoint !== 'best' && request.checkpoint !== 'last')
     throw new LabError('invalid-request', `checkpoint is "best" or "last", got ${JSON.stringify(request.checkpoint)}`, {
       field: 'checkpoint',
     });
 }
 
-/** Make sure `dir` is a folder we may write the bundle into. */
-async function prepareFolder(dir: string, force: boolean): Promise<void> {
+/** Make sure `dir` is a folder we may write the export into; `force` replaces the files `ownFiles` matches. */
+export async function prepareFolder(dir: string, force: boolean, ownFiles: RegExp = BUNDLE_FILE): Promise<void> {
   const existing = await stat(dir).catch(() => null);
   if (existing === null) {
     await mkdir(dir, { recursive: true });
@@ -62,11 +66,11 @@ async function prepareFolder(dir: string, force: boolean): Promise<void> {
     );
   }
   // Shards of an earlier, larger export would otherwise linger beside the new ones.
-  await Promise.all(entries.filter((name) => BUNDLE_FILE.test(name)).map((name) => rm(path.join(dir, name))));
+  await Promise.all(entries.filter((name) => ownFiles.test(name)).map((name) => rm(path.join(dir, name))));
 }
 
-/** The manifest of a run's checkpoint, without the weight files (added by `exportRun`). */
-function describeRun(
+/** The manifest of a run's checkpoint, without the weight files (added by `exportRun`, or the ONNX graphs). */
+export function describeRun(
   store: Store,
   runId: number,
   tag: 'best' | 'last',
@@ -147,9 +151,16 @@ function describeRun(
   };
 }
 
-/** Write a run's checkpoint ('best' when it has one, else 'last') as a bundle, and record the export. */
+/**
+ * Write a run's checkpoint ('best' when it has one, else 'last') as a bundle (or, with `format: 'onnx'`, as ONNX
+ * graphs: onnx/export.ts), and record the export.
+ */
 export async function exportRun(store: Store, request: ExportModelRequest): Promise<ExportResult> {
   checkRequest(request);
+  if (request.format === 'onnx') {
+    const { exportOnnx } = await import('./onnx/export.js');
+    return exportOnnx(store, request);
+  }
   const runId = request.runId;
   store.getRun(runId);
   const tag = request.checkpoint ?? (store.loadCheckpoint(runId, 'best') !== null ? 'best' : 'last');

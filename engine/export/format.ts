@@ -101,7 +101,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Checks of the fields a loader relies on; each failure names the file and the field. */
-class ManifestReader {
+export class ManifestReader {
   constructor(private readonly where: string) {}
 
   fail(field: string, message: string): never {
@@ -210,16 +210,8 @@ function checkWeights(
   groups: unknown,
   files: unknown,
 ): Pick<BundleManifest, 'weightsManifest' | 'weightFiles'> {
-  const weightFiles = r.array(files, 'weightFiles').map((value, i): WeightFile => {
-    const f = r.object(value, `weightFiles[${i}]`);
-    const path = r.string(f.path, `weightFiles[${i}].path`);
-    if (!isPlainFileName(path)) r.fail(`weightFiles[${i}].path`, `"${path}" is not a file name inside the bundle`);
-    const sha256 = r.string(f.sha256, `weightFiles[${i}].sha256`);
-    if (!/^[0-9a-f]{64}$/.test(sha256)) r.fail(`weightFiles[${i}].sha256`, 'must be 64 lower-case hex digits');
-    return { path, bytes: r.integer(f.bytes, `weightFiles[${i}].bytes`), sha256 };
-  });
+  const weightFiles = checkFiles(r, files, 'weightFiles');
   const listed = new Set(weightFiles.map((f) => f.path));
-  if (listed.size !== weightFiles.length) r.fail('weightFiles', 'lists a file twice');
   const used = new Set<string>();
   const weightsManifest = r.array(groups, 'weightsManifest').map((value, g): WeightsGroup => {
     const group = r.object(value, `weightsManifest[${g}]`);
@@ -246,11 +238,31 @@ function checkWeights(
   return { weightsManifest, weightFiles };
 }
 
+/** What a model's manifest says that every loader reads: tfjs bundles (here) and ONNX exports (onnx/format.ts). */
+export type DescriptionFields = Pick<
+  BundleManifest,
+  'formatVersion' | 'model' | 'decode' | 'normalization' | 'tokenizers' | 'vocabularies'
+>;
+
+export interface ManifestKind {
+  format: string;
+  version: number;
+  /** "bundle format", "ONNX export format": for the message about a newer version. */
+  label: string;
+  /** What the file is, for the message about a different format: "an mtlab model manifest". */
+  what: string;
+}
+
 /**
- * Parse and check a manifest's text. The fields a loader needs are checked strictly; descriptive ones (run, data,
- * metrics) are passed through for the model card and `mtlab` front ends.
+ * Parse a manifest's text and check the fields every loader needs (model config, decoding, normalisation,
+ * tokenizers, vocabularies), each failure naming the file and the field. Returns them with the parsed object (for
+ * the format's own fields) and the reader (for their checks).
  */
-export function parseManifest(text: string, where: string): BundleManifest {
+export function parseDescription(
+  text: string,
+  where: string,
+  kind: ManifestKind,
+): { value: Record<string, unknown>; reader: ManifestReader; fields: DescriptionFields } {
   const r: ManifestReader = new ManifestReader(where);
   const deep = jsonTooDeep(text, MAX_DEPTH);
   if (deep !== null) r.fail('the manifest', `is nested more than ${MAX_DEPTH} levels deep`);
@@ -264,20 +276,20 @@ export function parseManifest(text: string, where: string): BundleManifest {
   const problem = findKeyProblem(value);
   if (problem !== null) r.fail(problem.path || 'the manifest', problem.message);
   if (!isObject(value)) r.fail('the manifest', 'must be a JSON object');
-  if (value.format !== BUNDLE_FORMAT) {
+  if (value.format !== kind.format) {
     throw new LabError(
       'bundle',
-      `${where} is not an mtlab model manifest (format is ${JSON.stringify(value.format)}, expected "${BUNDLE_FORMAT}")`,
+      `${where} is not ${kind.what} (format is ${JSON.stringify(value.format)}, expected "${kind.format}")`,
       { file: where, field: 'format' },
     );
   }
   const version = r.integer(value.formatVersion, 'formatVersion', 1);
-  if (version > BUNDLE_FORMAT_VERSION) {
+  if (version > kind.version) {
     const by = typeof value.mtlabVersion === 'string' ? ` by mtlab ${value.mtlabVersion}` : '';
     throw new LabError(
       'bundle',
-      `${where} was written${by} in bundle format version ${version}; this mtlab reads up to version ` +
-        `${BUNDLE_FORMAT_VERSION}: update mtlab to load it`,
+      `${where} was written${by} in ${kind.label} version ${version}; this mtlab reads up to version ` +
+        `${kind.version}: update mtlab to load it`,
       { file: where, field: 'formatVersion' },
     );
   }
@@ -285,24 +297,62 @@ export function parseManifest(text: string, where: string): BundleManifest {
   const vocabularies = r.object(value.vocabularies, 'vocabularies');
   const normalization = r.object(value.normalization, 'normalization');
   return {
+    value,
+    reader: r,
+    fields: {
+      formatVersion: version,
+      model: checkModel(r, value.model),
+      decode: checkDecode(r, value.decode),
+      normalization: {
+        preset: r.choice(normalization.preset, 'normalization.preset', ['none', 'pytorch-tutorial'] as const),
+        lowercase: r.boolean(normalization.lowercase, 'normalization.lowercase'),
+        asciiFold: r.boolean(normalization.asciiFold, 'normalization.asciiFold'),
+      },
+      tokenizers: {
+        source: checkTokenizer(r, tokenizers.source, 'tokenizers.source'),
+        target: checkTokenizer(r, tokenizers.target, 'tokenizers.target'),
+      },
+      vocabularies: {
+        source: checkVocab(r, vocabularies.source, 'vocabularies.source'),
+        target: checkVocab(r, vocabularies.target, 'vocabularies.target'),
+      },
+    },
+  };
+}
+
+/** A file the manifest lists with its size and SHA-256, checked before it is used (weight shards, ONNX graphs). */
+export function checkFiles(r: ManifestReader, files: unknown, field: string): WeightFile[] {
+  const checked = r.array(files, field).map((value, i): WeightFile => {
+    const f = r.object(value, `${field}[${i}]`);
+    const path = r.string(f.path, `${field}[${i}].path`);
+    if (!isPlainFileName(path)) r.fail(`${field}[${i}].path`, `"${path}" is not a file name inside the bundle`);
+    const sha256 = r.string(f.sha256, `${field}[${i}].sha256`);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) r.fail(`${field}[${i}].sha256`, 'must be 64 lower-case hex digits');
+    return { path, bytes: r.integer(f.bytes, `${field}[${i}].bytes`), sha256 };
+  });
+  if (new Set(checked.map((f) => f.path)).size !== checked.length) r.fail(field, 'lists a file twice');
+  return checked;
+}
+
+/**
+ * Parse and check a manifest's text. The fields a loader needs are checked strictly; descriptive ones (run, data,
+ * metrics) are passed through for the model card and `mtlab` front ends.
+ */
+export function parseManifest(text: string, where: string): BundleManifest {
+  const {
+    value,
+    reader: r,
+    fields,
+  } = parseDescription(text, where, {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_FORMAT_VERSION,
+    label: 'bundle format',
+    what: 'an mtlab model manifest',
+  });
+  return {
     ...(value as unknown as BundleManifest),
-    formatVersion: version,
+    ...fields,
     backend: r.choice(value.backend, 'backend', ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
-    model: checkModel(r, value.model),
-    decode: checkDecode(r, value.decode),
-    normalization: {
-      preset: r.choice(normalization.preset, 'normalization.preset', ['none', 'pytorch-tutorial'] as const),
-      lowercase: r.boolean(normalization.lowercase, 'normalization.lowercase'),
-      asciiFold: r.boolean(normalization.asciiFold, 'normalization.asciiFold'),
-    },
-    tokenizers: {
-      source: checkTokenizer(r, tokenizers.source, 'tokenizers.source'),
-      target: checkTokenizer(r, tokenizers.target, 'tokenizers.target'),
-    },
-    vocabularies: {
-      source: checkVocab(r, vocabularies.source, 'vocabularies.source'),
-      target: checkVocab(r, vocabularies.target, 'vocabularies.target'),
-    },
     ...checkWeights(r, value.weightsManifest, value.weightFiles),
   };
 }

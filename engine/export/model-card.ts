@@ -95,7 +95,14 @@ function bleuByLengthLines(all: readonly LengthBucketScore[]): string[] {
   ];
 }
 
-export function modelCard(manifest: BundleManifest): string {
+/** What a model card says of any export, bundle or ONNX: everything but the files and how to load them. */
+export type CardFacts = Omit<
+  BundleManifest,
+  'format' | 'formatVersion' | 'tfjsVersion' | 'weightsManifest' | 'weightFiles'
+>;
+
+/** The card up to "How to load it": the model, its data, training, metrics, intended use and limits. */
+export function modelCardBody(manifest: CardFacts): string[] {
   const { run, model, data, checkpoint, decode, evaluation } = manifest;
   const train = run.config.train;
   const stats = data.stats;
@@ -200,6 +207,13 @@ export function modelCard(manifest: BundleManifest): string {
     '- It has no safety filtering and reproduces the biases of its data. Do not use it where a wrong translation ' +
       'can cause harm.',
     '',
+  ];
+  return lines;
+}
+
+export function modelCard(manifest: BundleManifest): string {
+  const lines = [
+    ...modelCardBody(manifest),
     '## How to load it',
     '',
     'With mtlab (no experiment store needed):',

@@ -95,16 +95,8 @@ export function checkTranslateRequest(store: Store, request: TranslateRequest): 
 
 async function translate(store: Store, models: ModelCache, request: TranslateRequest): Promise<Translation[]> {
   // The host ran checkTranslateRequest; translateTexts applies the limits again to what it decodes.
-  const { translateTextsAsync: translateTexts } = await import('../translate.js');
-  if (request.bundlePath !== undefined) {
-    const { loadBundle } = await import('../export/bundle.js');
-    const bundle = await loadBundle(request.bundlePath);
-    try {
-      return await translateTexts(bundle, request);
-    } finally {
-      bundle.model.dispose();
-    }
-  }
+  const { translateTextsAsync: translateTexts, translateWithExport } = await import('../translate.js');
+  if (request.bundlePath !== undefined) return translateWithExport(request.bundlePath, request);
   return translateTexts(await models.get(store, request.runId!, request.checkpoint), request);
 }
 

@@ -80,7 +80,8 @@ const LEFT: Record<ServiceMethod, string> = {
   translate: '',
   importDataset: '; nothing of it was stored',
   generateDataset: '; nothing of it was stored',
-  exportModel: '; a folder it left half-written has no model.json, so it is never loaded as a bundle',
+  exportModel:
+    '; a folder it left half-written has no model.json (mtlab-onnx.json for ONNX), so it is never loaded as a model',
 };
 
 interface Job {

@@ -144,6 +144,7 @@ export const REQUEST_SCHEMAS = {
   exportModel: object({
     runId: id(),
     outDir: string({ minLength: 1, maxLength: 4096 }),
+    format: optional(oneOf(['tfjs', 'onnx'])),
     checkpoint: optional(oneOf(['best', 'last'])),
     force: optional(boolean()),
   }),
