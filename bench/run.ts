@@ -72,6 +72,11 @@ export interface TrainingFigures {
   heapGrowthMBPerStep: number;
   /** Where one step's time goes (--profile): kernels by total time, and the time outside any kernel. */
   profile?: { kernels: { kernel: string; calls: number; ms: number }[]; outsideKernelsMs: number; stepMs: number };
+  /**
+   * Kernels one training step runs (tf.profile's count): on a GPU each is a dispatch, and the recurrent loop is
+   * bound by their number rather than by arithmetic, so this is the figure to cut there.
+   */
+  kernelsPerStep?: number;
 }
 
 export interface BenchResult {
@@ -166,6 +171,19 @@ async function timeGradientFlow(): Promise<number> {
   }
   trainer.dispose();
   return median(times);
+}
+
+/** Kernels run by one training step of a benchmark model (after a warm-up step). */
+async function countKernels(model: BenchModel): Promise<number> {
+  const size = BENCH_SIZES[model];
+  const trainer = referenceTrainer(1, benchModel(model), size.vocab);
+  const batch = randomBatch(7, size.batch, size.length, size.vocab);
+  await trainer.stepAsync(batch);
+  const info = await tf.profile(async () => {
+    await trainer.stepAsync(batch);
+  });
+  trainer.dispose();
+  return info.kernels.length;
 }
 
 /** One step under tf.profile: time per kernel name (the profiler's own overhead lands in the step time). */
@@ -468,8 +486,10 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchResult>
       tokensPerSecond: (size.batch * size.length * 1000) / main.ms,
       parameters: main.parameters,
       tensorsLeakedPerStep: main.leaked,
+      kernelsPerStep: await countKernels(modelName),
       heapGrowthMBPerStep: main.heapMB,
     };
+    log(`  kernels per step: ${result.training.kernelsPerStep} (each a dispatch on a GPU)`);
     log(
       `  mtlab: ${main.ms.toFixed(1)} ms/step (median of ${rounds.rounds} rounds, range ${range(rounds.mtlab.best)}), ${Math.round(result.training.tokensPerSecond).toLocaleString('en-US')} target tokens/s (${main.parameters.toLocaleString('en-US')} parameters)`,
     );
