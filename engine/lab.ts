@@ -12,6 +12,7 @@ import type {
   RunDetail,
   RunSummary,
   SampleRecord,
+  UpdateRunRequest,
 } from './api.js';
 import type {
   DatasetDetail,
@@ -385,6 +386,12 @@ export class Lab {
     return this.store.getRun(request.id).summary;
   }
 
+  async updateRun(request: UpdateRunRequest): Promise<RunSummary> {
+    this.store.updateRunLabels(request.id, { tags: request.tags, notes: request.notes });
+    this.emit('store:changed', { what: 'runs' });
+    return this.store.getRun(request.id).summary;
+  }
+
   async deleteRun(request: { id: number }): Promise<void> {
     this.store.deleteRun(request.id);
     this.models.forget(request.id);
@@ -475,6 +482,7 @@ export class Lab {
       checkpoints: this.store.listCheckpoints(request.id),
       parameters: record.parameters,
       kernelSet: record.kernelSet,
+      notes: record.notes,
     };
   }
 

@@ -197,6 +197,14 @@ CREATE TABLE queue_owner (
     name: 'the GPU adapter a run trained on',
     sql: `ALTER TABLE runs ADD COLUMN backend_adapter TEXT;`,
   },
+  {
+    version: 5,
+    name: 'tags and notes on runs',
+    sql: `
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; -- JSON array of strings, in the order they were given
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

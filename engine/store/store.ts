@@ -18,6 +18,7 @@ import type {
   TokenizerKind,
 } from '../api.js';
 import { LabError, notFound } from '../errors.js';
+import { checkConfigPath, checkNotes, normalizeTags } from './labels.js';
 import { checkpointProblem } from '../train/checkpoint.js';
 import { retryBusy } from './locks.js';
 import { MetricTable } from './metrics.js';
@@ -62,6 +63,8 @@ interface RunRow {
   lease_until: number | null;
   hold: number;
   kernel_set: string | null;
+  tags: string;
+  notes: string;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -113,6 +116,7 @@ export interface RunRecord {
   kernelSet: KernelSet | null;
   pid: number | null;
   host: string | null;
+  notes: string;
 }
 
 export interface StoreOptions {
@@ -604,9 +608,10 @@ export class Store {
       startedAt: row.started_at,
       finishedAt: row.finished_at,
       durationSeconds: row.started_at === null ? null : row.train_seconds,
+      tags: JSON.parse(row.tags) as string[],
     };
     const kernelSet = row.kernel_set === null ? null : (JSON.parse(row.kernel_set) as KernelSet);
-    return { summary, config, parameters: row.parameters, kernelSet, pid: row.pid, host: row.host };
+    return { summary, config, parameters: row.parameters, kernelSet, pid: row.pid, host: row.host, notes: row.notes };
   }
 
   private runsWhere(where: string, params: unknown[]): RunRecord[] {
@@ -632,9 +637,25 @@ export class Store {
     return row?.best ?? null;
   }
 
-  listRuns(filter: { experimentId?: number; status?: readonly RunStatus[] } = {}): RunRecord[] {
+  listRuns(
+    filter: {
+      experimentId?: number;
+      status?: readonly RunStatus[];
+      tag?: string;
+      config?: Readonly<Record<string, string | number | boolean>>;
+    } = {},
+  ): RunRecord[] {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    if (filter.tag !== undefined) {
+      clauses.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)');
+      params.push(filter.tag);
+    }
+    for (const [field, value] of Object.entries(filter.config ?? {})) {
+      // SQLite's JSON reads booleans as 1 and 0.
+      clauses.push('json_extract(r.config, ?) = ?');
+      params.push(`$.${checkConfigPath(field)}`, typeof value === 'boolean' ? Number(value) : value);
+    }
     if (filter.experimentId !== undefined) {
       clauses.push('r.experiment_id = ?');
       params.push(filter.experimentId);
@@ -650,6 +671,18 @@ export class Store {
     const found = this.runsWhere('WHERE r.id = ?', [id])[0];
     if (found === undefined) throw notFound('run', id);
     return found;
+  }
+
+  /** Set a run's tags or notes (what is left out stays). */
+  updateRunLabels(id: number, labels: { tags?: readonly string[]; notes?: string }): void {
+    const tags = labels.tags === undefined ? undefined : JSON.stringify(normalizeTags(labels.tags));
+    const notes = labels.notes === undefined ? undefined : checkNotes(labels.notes);
+    this.write(`label run ${id}`, () => {
+      const result = this.db
+        .prepare('UPDATE runs SET tags = coalesce(?, tags), notes = coalesce(?, notes) WHERE id = ?')
+        .run(tags ?? null, notes ?? null, id);
+      if (result.changes === 0) throw notFound('run', id);
+    });
   }
 
   runStatus(id: number): RunStatus {
