@@ -320,6 +320,8 @@ export interface RunSummary {
   finishedAt: string | null;
   /** Seconds spent training (excludes time queued). */
   durationSeconds: number | null;
+  /** Labels the user gave the run (`baseline`, `lr-sweep`), to find and filter runs by. */
+  tags: string[];
 }
 
 /** What each training step records (stored as `train/<name>`). */
@@ -396,6 +398,16 @@ export interface RunDetail extends RunSummary {
   checkpoints: CheckpointInfo[];
   /** Parameter count of the model, once the run has started. */
   parameters: number | null;
+  /** What the user wrote about the run (plain text). */
+  notes: string;
+}
+
+/** Change what the user says about a run; fields left out stay as they are. */
+export interface UpdateRunRequest {
+  id: number;
+  /** The run's tags, all of them (trimmed; empty ones and repeats dropped). */
+  tags?: string[];
+  notes?: string;
 }
 
 export interface CreateRunRequest {
@@ -408,6 +420,10 @@ export interface CreateRunRequest {
 export interface ListRunsRequest {
   experimentId?: number;
   status?: RunStatus[];
+  /** Only runs with this tag. */
+  tag?: string;
+  /** Only runs whose config has these values, by dotted path: `{ "model.hiddenSize": 128 }`. */
+  config?: Record<string, string | number | boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -662,6 +678,7 @@ export interface LabApi {
   cancelRun(request: { id: number }): Promise<RunSummary>;
   resumeRun(request: { id: number }): Promise<RunSummary>;
   deleteRun(request: { id: number }): Promise<void>;
+  updateRun(request: UpdateRunRequest): Promise<RunSummary>;
 
   getMetricKeys(request: { runIds: number[] }): Promise<string[]>;
   getMetricSeries(request: MetricSeriesRequest): Promise<MetricSeries[]>;
@@ -703,6 +720,7 @@ export const LAB_METHODS = [
   'cancelRun',
   'resumeRun',
   'deleteRun',
+  'updateRun',
   'getMetricKeys',
   'getMetricSeries',
   'getSamples',

@@ -13,6 +13,7 @@ import type {
   RunSummary,
   GradientFlowRecord,
   SampleRecord,
+  UpdateRunRequest,
 } from './api.js';
 import type {
   DatasetDetail,
@@ -386,6 +387,12 @@ export class Lab {
     return this.store.getRun(request.id).summary;
   }
 
+  async updateRun(request: UpdateRunRequest): Promise<RunSummary> {
+    this.store.updateRunLabels(request.id, { tags: request.tags, notes: request.notes });
+    this.emit('store:changed', { what: 'runs' });
+    return this.store.getRun(request.id).summary;
+  }
+
   async deleteRun(request: { id: number }): Promise<void> {
     this.store.deleteRun(request.id);
     this.models.forget(request.id);
@@ -478,6 +485,7 @@ export class Lab {
       kernelSet: record.kernelSet,
       adapter: record.adapter,
       peakRss: record.peakRss,
+      notes: record.notes,
     };
   }
 

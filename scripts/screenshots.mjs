@@ -126,7 +126,8 @@ try {
       },
     );
     const sideBySide = comparison ? comparison.runIds : [attentionRun.id];
-    await shoot('attention-dark', main.server, `#/attention?runs=${sideBySide.join(',')}&sample=${sample}`, {
+    // Side by side, on the sentence the app opens on by itself (one whose translation reorders words).
+    await shoot('attention-dark', main.server, `#/attention?runs=${sideBySide.join(',')}`, {
       theme: 'dark',
       ready: '[data-testid=attention-canvas]',
     });

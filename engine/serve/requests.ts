@@ -8,6 +8,7 @@
  */
 import { RUN_STATUSES, type CreateExperimentRequest, type LabMethod, type LabRequest, type RunConfig } from '../api.js';
 import { MAX_BEAM_SIZE } from '../decode/limits.js';
+import { MAX_NOTES_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../store/labels.js';
 import {
   array,
   boolean,
@@ -107,7 +108,14 @@ export const REQUEST_SCHEMAS = {
   startExperiment: object({ id: id() }),
   compare: object({ runIds: optional(runIds()), experimentId: optional(id()) }),
 
-  listRuns: optional(object({ experimentId: optional(id()), status: optional(array(oneOf(RUN_STATUSES))) })),
+  listRuns: optional(
+    object({
+      experimentId: optional(id()),
+      status: optional(array(oneOf(RUN_STATUSES))),
+      tag: optional(string({ minLength: 1, maxLength: MAX_TAG_LENGTH })),
+      config: optional(checkedByLab<Record<string, string | number | boolean>>('config values by dotted path')),
+    }),
+  ),
   getRun: object({ id: id() }),
   createRun: object({
     config: checkedByLab<RunConfig>('a run config'),
@@ -119,6 +127,11 @@ export const REQUEST_SCHEMAS = {
   cancelRun: object({ id: id() }),
   resumeRun: object({ id: id() }),
   deleteRun: object({ id: id() }),
+  updateRun: object({
+    id: id(),
+    tags: optional(array(string({ maxLength: MAX_TAG_LENGTH }), { maxLength: MAX_TAGS })),
+    notes: optional(string({ maxLength: MAX_NOTES_LENGTH })),
+  }),
 
   getMetricKeys: object({ runIds: runIds() }),
   getMetricSeries: object({

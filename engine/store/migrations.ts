@@ -212,6 +212,14 @@ CREATE TABLE queue_owner (
   PRIMARY KEY (run_id, step)
 );`,
   },
+  {
+    version: 7,
+    name: 'tags and notes on runs',
+    sql: `
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; -- JSON array of strings, in the order they were given
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

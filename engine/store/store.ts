@@ -19,6 +19,7 @@ import type {
   TokenizerKind,
 } from '../api.js';
 import { LabError, notFound } from '../errors.js';
+import { checkConfigPath, checkNotes, normalizeTags } from './labels.js';
 import { checkpointProblem } from '../train/checkpoint.js';
 import { retryBusy } from './locks.js';
 import { MetricTable } from './metrics.js';
@@ -65,6 +66,8 @@ interface RunRow {
   kernel_set: string | null;
   backend_adapter: string | null;
   peak_rss: number | null;
+  tags: string;
+  notes: string;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -120,6 +123,7 @@ export interface RunRecord {
   peakRss: number | null;
   pid: number | null;
   host: string | null;
+  notes: string;
 }
 
 export interface StoreOptions {
@@ -611,6 +615,7 @@ export class Store {
       startedAt: row.started_at,
       finishedAt: row.finished_at,
       durationSeconds: row.started_at === null ? null : row.train_seconds,
+      tags: JSON.parse(row.tags) as string[],
     };
     const kernelSet = row.kernel_set === null ? null : (JSON.parse(row.kernel_set) as KernelSet);
     return {
@@ -622,6 +627,7 @@ export class Store {
       peakRss: row.peak_rss === null || row.peak_rss === 0 ? null : row.peak_rss,
       pid: row.pid,
       host: row.host,
+      notes: row.notes,
     };
   }
 
@@ -648,9 +654,25 @@ export class Store {
     return row?.best ?? null;
   }
 
-  listRuns(filter: { experimentId?: number; status?: readonly RunStatus[] } = {}): RunRecord[] {
+  listRuns(
+    filter: {
+      experimentId?: number;
+      status?: readonly RunStatus[];
+      tag?: string;
+      config?: Readonly<Record<string, string | number | boolean>>;
+    } = {},
+  ): RunRecord[] {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    if (filter.tag !== undefined) {
+      clauses.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)');
+      params.push(filter.tag);
+    }
+    for (const [field, value] of Object.entries(filter.config ?? {})) {
+      // SQLite's JSON reads booleans as 1 and 0.
+      clauses.push('json_extract(r.config, ?) = ?');
+      params.push(`$.${checkConfigPath(field)}`, typeof value === 'boolean' ? Number(value) : value);
+    }
     if (filter.experimentId !== undefined) {
       clauses.push('r.experiment_id = ?');
       params.push(filter.experimentId);
@@ -666,6 +688,18 @@ export class Store {
     const found = this.runsWhere('WHERE r.id = ?', [id])[0];
     if (found === undefined) throw notFound('run', id);
     return found;
+  }
+
+  /** Set a run's tags or notes (what is left out stays). */
+  updateRunLabels(id: number, labels: { tags?: readonly string[]; notes?: string }): void {
+    const tags = labels.tags === undefined ? undefined : JSON.stringify(normalizeTags(labels.tags));
+    const notes = labels.notes === undefined ? undefined : checkNotes(labels.notes);
+    this.write(`label run ${id}`, () => {
+      const result = this.db
+        .prepare('UPDATE runs SET tags = coalesce(?, tags), notes = coalesce(?, notes) WHERE id = ?')
+        .run(tags ?? null, notes ?? null, id);
+      if (result.changes === 0) throw notFound('run', id);
+    });
   }
 
   runStatus(id: number): RunStatus {

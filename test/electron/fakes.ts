@@ -249,6 +249,7 @@ export const SAMPLE_REQUESTS: { [M in LabMethod]: LabRequest<M> } = {
   cancelRun: { id: 1 },
   resumeRun: { id: 1 },
   deleteRun: { id: 1 },
+  updateRun: { id: 1, tags: ['baseline'], notes: 'the first try' },
   getMetricKeys: { runIds: [1] },
   getMetricSeries: { runIds: [1], keys: ['train/loss'], maxPoints: 100 },
   getSamples: { runId: 1, step: 100 },

@@ -52,7 +52,7 @@ export function axisTitle(group: ChartGroup): string {
   if (/(bleu|chrf)$/i.test(key)) return `${metricLabel(key)} (0–100)`;
   if (isPercent(key)) return `${metricLabel(key)} (%)`;
   if (/tokens_?per_?second$/i.test(key)) return 'target tokens per second';
-  if (/grad_?norm$/i.test(key)) return 'gradient norm (L2, before clipping)';
+  if (/grad_?norm$/i.test(key)) return 'gradient norm (L2)';
   return metricLabel(key);
 }
 

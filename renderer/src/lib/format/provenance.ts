@@ -13,10 +13,8 @@ export interface ProvenanceLine {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A value with no special meaning here: numbers with separators, objects as `key value` pairs. */
+/** A value with no special meaning here, as it is; objects as `key value` pairs. */
 function plain(value: unknown): string {
-  if (typeof value === 'number')
-    return formatInteger(value) === String(value) ? String(value) : value.toLocaleString('en-US');
   if (Array.isArray(value)) return value.map(plain).join(', ');
   if (isRecord(value))
     return Object.entries(value)
@@ -110,14 +108,9 @@ export function describeOptions(options: Record<string, unknown>): ProvenanceLin
       label: 'Tokenizer',
       text: tokenizer === 'bpe' && typeof merges === 'number' ? `bpe, ${formatInteger(merges)} merges` : tokenizer,
     });
-  for (const key of ['onError', 'sourceColumn', 'targetColumn']) {
-    const value = rest[key];
-    if (value === null || value === undefined || value === 'fail') delete rest[key];
-  }
-  if (rest.onError === 'skip') {
-    lines.push({ label: 'Bad lines', text: 'skipped and listed' });
-    delete rest.onError;
-  }
+  if (take('onError') === 'skip') lines.push({ label: 'Bad lines', text: 'skipped and listed' });
+  // Columns are named only for TSV with a header.
+  for (const key of ['sourceColumn', 'targetColumn']) if (rest[key] === null) delete rest[key];
   for (const [key, value] of Object.entries(rest)) lines.push({ label: key, text: plain(value) });
   return lines;
 }
