@@ -75,13 +75,13 @@ describe('tags and notes on runs', () => {
     await lab.close();
   });
 
-  it('a store from before tags (schema 4) gets them, empty, when opened', () => {
+  it('a store from before tags (schema 6) gets them, empty, when opened', () => {
     const { store, file, ids } = labWithRuns();
     store.close();
-    // Undo migration 5 as a version-4 store would have it.
+    // Undo migration 7 as a version-6 store would have it.
     const db = new Database(file);
     db.exec(
-      'ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN notes; DELETE FROM schema_migrations WHERE version = 5',
+      'ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN notes; DELETE FROM schema_migrations WHERE version = 7',
     );
     db.close();
     const reopened = Store.open(file);
