@@ -97,6 +97,44 @@ test.describe('datasets', () => {
     }
   });
 
+  test('import with the official dev and test files, kept as given', async ({ page }) => {
+    const lab = await startLab();
+    try {
+      await openApp(page, lab, '#/datasets?action=import');
+      const form = page.getByTestId('import-form');
+      await form.getByLabel('Name').fill('official');
+      const tatoeba = (n: number, word: string) =>
+        Buffer.from(Array.from({ length: n }, (_, i) => `${word} ${i}.\tFr ${word} ${i}.`).join('\n') + '\n');
+      await form
+        .getByTestId('import-file')
+        .setInputFiles({ name: 'train.tsv', mimeType: 'text/plain', buffer: tatoeba(30, 'Go') });
+      await form.getByTestId('given-splits').locator('summary').click();
+      // The dev file repeats a line: given splits keep duplicates.
+      await form.getByTestId('given-valid-source').setInputFiles({
+        name: 'dev.tsv',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('Hi.\tSalut.\nHi.\tSalut.\nYes.\tOui.\n'),
+      });
+      await form
+        .getByTestId('given-test-source')
+        .setInputFiles({ name: 'test.tsv', mimeType: 'text/plain', buffer: tatoeba(4, 'Run') });
+      await form.getByLabel('drop duplicate pairs').check();
+      await form.getByRole('button', { name: 'Import' }).click();
+      const result = page.getByTestId('import-result');
+      await expect(result).toContainText('Imported official');
+      await expect(result.getByTestId('import-given-valid')).toHaveText(
+        'Validation (dev): 3 of 3 pairs of the given file kept as they are.',
+      );
+      await expect(result.getByTestId('import-given-test')).toHaveText(
+        'Test: 4 of 4 pairs of the given file kept as they are.',
+      );
+      const stored = await lab.lab.getDataset({ name: 'official' });
+      expect(stored.stats.pairs).toEqual({ train: 30, valid: 3, test: 4 });
+    } finally {
+      await lab.close();
+    }
+  });
+
   test('generate a built-in dataset', async ({ page }) => {
     const lab = await startLab();
     try {
