@@ -8,8 +8,10 @@ import tseslint from 'typescript-eslint';
 const rendererImports = {
   patterns: [
     {
-      group: ['**/engine/*', '**/engine/**', '!**/engine/api', '!**/engine/api.js', '!**/engine/api.ts'],
-      message: 'The renderer talks to the lab only through the LabApi contract: import types from engine/api.ts.',
+      // Anything under engine/ but the contract's api.ts.
+      regex: '(^|/)engine/(?!contract/api(\\.[jt]s)?$)',
+      message:
+        'The renderer talks to the lab only through the LabApi contract: import types from engine/contract/api.ts.',
     },
     { group: ['electron', 'node:*', 'better-sqlite3', '@tensorflow/*'], message: 'The renderer runs in a browser.' },
   ],
@@ -58,13 +60,13 @@ export default tseslint.config(
     },
     rules: {
       'no-restricted-imports': ['error', rendererImports],
-      // Only `import type` may reach engine/api.ts from the renderer: a value import would pull engine code in.
+      // Only `import type` may reach engine/contract/api.ts from the renderer: a value import would pull engine code in.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/engine/api', '**/engine/api.js', '**/engine/api.ts'],
+              group: ['**/engine/contract/api', '**/engine/contract/api.js', '**/engine/contract/api.ts'],
               allowTypeImports: true,
               message: 'Import only types from the contract (import type { ... }).',
             },

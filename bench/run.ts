@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, MetricKey } from '../engine/api.js';
+import type { BackendName, MetricKey } from '../engine/contract/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
 import { defaultAddonThreads, describeAddon, setAddonThreads } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';

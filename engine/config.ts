@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import YAML from 'yaml';
-import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './api.js';
+import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './contract/api.js';
 import { LabError } from './errors.js';
 import { readRegularFile } from './files.js';
-import { DECODE_LIMITS, MODEL_LIMITS } from './model/limits.js';
+import { DECODE_LIMITS, MODEL_LIMITS } from './contract/limits.js';
 import { findKeyProblem, isReservedKey, jsonTooDeep, MAX_DEPTH, ownEntry, RESERVED_REASON } from './keys.js';
 
 /** Defaults that train a good small model on the built-in `toy-fr` data in a few minutes on a CPU. */

@@ -3,6 +3,7 @@ import { totalmem } from 'node:os';
 import type {
   AttentionMatrix,
   DbCheckResult,
+  LabApi,
   LabEventArgs,
   LabEventListener,
   LabInfo,
@@ -12,7 +13,7 @@ import type {
   RunDetail,
   RunSummary,
   SampleRecord,
-} from './api.js';
+} from './contract/api.js';
 import type {
   DatasetDetail,
   DatasetPairsPage,
@@ -21,7 +22,7 @@ import type {
   ImportDatasetRequest,
   ImportResult,
   Split,
-} from './api.js';
+} from './contract/api.js';
 import type {
   Comparison,
   CompareRequest,
@@ -37,7 +38,7 @@ import type {
   RunConfig,
   Translation,
   TranslateRequest,
-} from './api.js';
+} from './contract/api.js';
 import { compareRuns, comparisonCsv, EXPERIMENT_PRESETS, presetRunConfigs } from './compare.js';
 import { listPresets, plannedSteps, requireValidConfig, validateConfig } from './config.js';
 import { collect, type DataStream, metricsStream, type MetricStreamOptions } from './export/data-stream.js';
@@ -78,7 +79,7 @@ const MAX_SERIES_POINTS = 10_000;
  * The one implementation of the LabApi contract. Front ends (CLI, HTTP server, Electron) hold a `Lab` (or a proxy
  * to one) and call it; nothing else in the engine is their business.
  */
-export class Lab {
+export class Lab implements LabApi {
   readonly store: Store;
   readonly options: Required<LabOptions>;
   private readonly events = new EventEmitter<{ event: LabEventArgs }>();

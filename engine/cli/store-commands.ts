@@ -1,4 +1,4 @@
-import type { RunSummary } from '../api.js';
+import type { RunSummary } from '../contract/api.js';
 import { describeKernelSet } from '../backend/kernel-set.js';
 import { Lab } from '../lab.js';
 import { setOwn } from '../keys.js';

@@ -13,7 +13,7 @@ import type {
   ImportResult,
   SkippedLine,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { readCorpusLines } from './corpus-file.js';

@@ -16,7 +16,7 @@ import type {
   SampleRecord,
   Split,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import { LabError, notFound } from '../errors.js';
 import { checkpointProblem } from '../train/checkpoint.js';
 import { retryBusy } from './locks.js';

@@ -2,7 +2,7 @@
  * The fields of the run form, described once: each names its dotted path in RunConfig (the same path the
  * engine's ConfigIssue reports, so a message lands beside its field), how to edit it and when it applies.
  */
-import type { RunConfig } from '../../../../engine/api.js';
+import type { RunConfig } from '../../../../engine/contract/api.js';
 
 export type FieldKind = 'integer' | 'number' | 'select' | 'checkbox' | 'dataset';
 

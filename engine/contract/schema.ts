@@ -1,10 +1,9 @@
 /**
- * A small declarative validator for request bodies that arrive from outside the process (HTTP today, IPC later).
+ * A small declarative validator for the arguments of lab calls that arrive from outside the process (HTTP, IPC).
  *
  * A `Schema<T>` checks an `unknown` and returns it typed as `T`, or throws a `LabError('invalid-request')` whose
- * message names the field at fault (`runIds[2]`, `options.maxWords`). Schemas are invariant in `T`, so a table typed
- * `{ [M in LabMethod]: Schema<LabRequest<M>> }` only compiles when every schema describes exactly the request type
- * of the contract: a field added to `engine/api.ts` and forgotten here is a compile error.
+ * message names the field at fault (`runIds[2]`, `options.maxWords`). The contract's request types are inferred
+ * from these schemas (`Infer<typeof schema>`), so a request's type and its check cannot drift apart.
  */
 import { LabError } from '../errors.js';
 import { findKeyProblem, isReservedKey, RESERVED_REASON } from '../keys.js';
