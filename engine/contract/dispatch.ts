@@ -10,6 +10,7 @@
  */
 import { LabError } from '../errors.js';
 import { LAB_API, LAB_METHODS, type LabApi, type LabMethod, type LabRequest } from './api.js';
+import { parse } from './schema.js';
 
 const METHODS = new Set<string>(LAB_METHODS);
 
@@ -19,7 +20,7 @@ export function isLabMethod(name: unknown): name is LabMethod {
 
 /** Check the argument of `method`; throws LabError('invalid-request') naming the field at fault. */
 export function parseRequest<M extends LabMethod>(method: M, argument: unknown): LabRequest<M> {
-  return LAB_API[method].request.parse(argument, '') as LabRequest<M>;
+  return parse(LAB_API[method].request, argument) as LabRequest<M>;
 }
 
 /** Methods a host answers its own way, given the checked request (in place of the lab's own method). */

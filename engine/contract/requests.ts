@@ -19,7 +19,6 @@ import {
   oneOf,
   optional,
   record,
-  type Schema,
   string,
   union,
   unknownValue,
@@ -35,11 +34,11 @@ import {
 } from './vocabulary.js';
 
 /** A run, experiment or dataset id. */
-export const id = (): Schema<number> => integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+export const id = () => integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 /** A name to look up or give (a dataset, a run, an experiment). */
-export const name = (): Schema<string> => string({ minLength: 1, maxLength: 200 });
-const runIds = (): Schema<number[]> => array(id(), { maxLength: 10_000 });
-const filePath = (): Schema<string> => string({ minLength: 1, maxLength: 4096 });
+export const name = () => string({ minLength: 1, maxLength: 200 });
+const runIds = () => array(id(), { maxLength: 10_000 });
+const filePath = () => string({ minLength: 1, maxLength: 4096 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Datasets
