@@ -1,83 +1,104 @@
 /**
- * The run configuration: what a run trains and decodes with. `engine/config.ts` completes a partial config with the
- * defaults and checks every field; the same description drives the CLI (`--config`, `--set`) and the app's form.
+ * The run configuration: what a run trains and decodes with, as a zod schema built from the field table
+ * (engine/contract/config-fields.ts), and its types inferred from the schema. `engine/config.ts` completes a partial
+ * config with the defaults, checks it with this schema and words each issue from the field table; the same table
+ * drives the CLI (`--config`, `--set`) and the app's form.
  */
-import type { AttentionType, BackendChoice, CellType, LuongScore } from './vocabulary.js';
+import * as z from 'zod/mini';
+import { CONFIG_FIELDS, type ConfigFieldPath } from './config-fields.js';
 
-export interface DataConfig {
-  /** Name of a dataset in the store. */
-  dataset: string;
-  /** Tokens seen fewer times than this in the training split map to `<unk>`. */
-  minFreq: number;
-  /** Largest vocabulary per side, specials included (0 = unlimited). */
-  maxVocab: number;
-  /** Training pairs with more tokens than this on either side are skipped (0 = keep all). */
-  maxLength: number;
+type Fields = typeof CONFIG_FIELDS;
+type Field<P extends string> = P extends ConfigFieldPath ? Fields[P] : never;
+
+/** The schema of one field, by its kind (its type is the field's: a number, a flag, a text, one of its values). */
+type LeafSchema<F> = F extends { kind: 'int' | 'number' }
+  ? z.ZodMiniType<number>
+  : F extends { kind: 'bool' }
+    ? z.ZodMiniType<boolean>
+    : F extends { kind: 'string' }
+      ? z.ZodMiniType<string>
+      : F extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? z.ZodMiniType<V>
+        : never;
+
+function leaf(path: ConfigFieldPath): z.ZodMiniType {
+  const field = CONFIG_FIELDS[path];
+  switch (field.kind) {
+    case 'int':
+      return z.int().check(z.minimum(field.min), z.maximum(field.max));
+    case 'number':
+      return z.number().check('exclusiveMin' in field ? z.gt(field.min) : z.minimum(field.min), z.maximum(field.max));
+    case 'bool':
+      return z.boolean();
+    case 'string':
+      return z.string().check(z.refine((text) => text.trim() !== ''));
+    case 'enum':
+      return z.enum(field.values);
+  }
 }
 
-export interface ModelConfig {
-  cell: CellType;
-  attention: AttentionType;
-  /** Luong score function; ignored unless attention is `luong`. */
-  luongScore: LuongScore;
-  /** Luong input feeding: the previous attentional vector is fed to the next decoder step. */
-  inputFeeding: boolean;
-  embeddingSize: number;
-  hiddenSize: number;
-  /** Attention layer size for Bahdanau (the size of W h_j + U s_{i-1}). */
-  attentionSize: number;
-  layers: number;
-  bidirectional: boolean;
-  dropout: number;
+/** The fields `names` under `prefix` (`section('model', ['cell'])`: `model.cell`), as an object shape. */
+function section<const P extends string, const N extends readonly string[]>(
+  prefix: P,
+  names: N,
+): { [K in N[number]]: LeafSchema<Field<`${P}.${K}`>> } {
+  return Object.fromEntries(names.map((name) => [name, leaf(`${prefix}.${name}` as ConfigFieldPath)])) as never;
 }
 
-export type LearningRateSchedule =
-  | { kind: 'constant' }
-  | { kind: 'plateau'; factor: number; patience: number; minLearningRate: number }
-  | { kind: 'warmup-decay'; warmupSteps: number; decay: 'inverse-sqrt' | 'linear' | 'cosine'; minLearningRate: number };
+// Fields in the order of a config (DEFAULT_CONFIG), which is the order issues are reported in.
+export const runConfigSchema = z.object({
+  data: z.object(section('data', ['dataset', 'minFreq', 'maxVocab', 'maxLength'])),
+  model: z.object(
+    section('model', [
+      'cell',
+      'attention',
+      'luongScore',
+      'inputFeeding',
+      'embeddingSize',
+      'hiddenSize',
+      'attentionSize',
+      'layers',
+      'bidirectional',
+      'dropout',
+    ]),
+  ),
+  train: z.object({
+    ...section('train', ['optimizer', 'learningRate', 'momentum']),
+    schedule: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('constant') }),
+      z.object({ kind: z.literal('plateau'), ...section('train.schedule', ['factor', 'patience', 'minLearningRate']) }),
+      z.object({
+        kind: z.literal('warmup-decay'),
+        ...section('train.schedule', ['warmupSteps', 'decay', 'minLearningRate']),
+      }),
+    ]),
+    ...section('train', ['batchSize', 'steps', 'epochs', 'clipNorm', 'labelSmoothing', 'teacherForcing']),
+    teacherForcingDecay: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('none') }),
+      z.object({ kind: z.literal('linear'), ...section('train.teacherForcingDecay', ['endRatio', 'steps']) }),
+      z.object({ kind: z.literal('inverse-sigmoid'), ...section('train.teacherForcingDecay', ['k']) }),
+    ]),
+    ...section('train', ['validateEvery', 'validationPairs']),
+    earlyStopping: z.nullable(z.object(section('train.earlyStopping', ['metric', 'patience']))),
+    ...section('train', ['seed']),
+  }),
+  decode: z.object(section('decode', ['strategy', 'beamSize', 'lengthPenalty', 'maxLengthRatio', 'maxLengthOffset'])),
+  backend: leaf('backend') as LeafSchema<Field<'backend'>>,
+});
 
-export type TeacherForcingDecay =
-  { kind: 'none' } | { kind: 'linear'; endRatio: number; steps: number } | { kind: 'inverse-sigmoid'; k: number };
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type DataConfig = RunConfig['data'];
+export type ModelConfig = RunConfig['model'];
+export type TrainConfig = RunConfig['train'];
+export type DecodeConfig = RunConfig['decode'];
+export type LearningRateSchedule = TrainConfig['schedule'];
+export type TeacherForcingDecay = TrainConfig['teacherForcingDecay'];
+export type EarlyStoppingMetric = NonNullable<TrainConfig['earlyStopping']>['metric'];
 
-export type EarlyStoppingMetric = 'loss' | 'bleu' | 'chrf' | 'sequenceAccuracy' | 'tokenAccuracy';
-
-export interface TrainConfig {
-  optimizer: 'adam' | 'sgd';
-  learningRate: number;
-  /** SGD momentum (0 = plain SGD). */
-  momentum: number;
-  schedule: LearningRateSchedule;
-  batchSize: number;
-  /** Training stops after this many optimiser steps or `epochs` passes, whichever comes first (0 = unused). */
-  steps: number;
-  epochs: number;
-  clipNorm: number;
-  labelSmoothing: number;
-  /** Probability of feeding the reference token (1 = always teacher forcing). */
-  teacherForcing: number;
-  teacherForcingDecay: TeacherForcingDecay;
-  /** Validate (and record samples and attention) every this many steps. */
-  validateEvery: number;
-  /** Validation set size cap (0 = whole validation split). */
-  validationPairs: number;
-  earlyStopping: { metric: EarlyStoppingMetric; patience: number } | null;
-  seed: number;
-}
-
-export interface DecodeConfig {
-  strategy: 'greedy' | 'beam';
-  beamSize: number;
-  /** Length penalty α of Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α. */
-  lengthPenalty: number;
-  /** Longest output = maxLengthRatio × source length + maxLengthOffset. */
-  maxLengthRatio: number;
-  maxLengthOffset: number;
-}
-
-export interface RunConfig {
-  data: DataConfig;
-  model: ModelConfig;
-  train: TrainConfig;
-  decode: DecodeConfig;
-  backend: BackendChoice;
-}
+// The variants' kinds are the field table's choices for `train.schedule.kind` and `train.teacherForcingDecay.kind`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const kindsMatch: [
+  Same<LearningRateSchedule['kind'], Field<'train.schedule.kind'>['values'][number]>,
+  Same<TeacherForcingDecay['kind'], Field<'train.teacherForcingDecay.kind'>['values'][number]>,
+] = [true, true];
+void kindsMatch;
