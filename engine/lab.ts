@@ -3,6 +3,7 @@ import { totalmem } from 'node:os';
 import type {
   AttentionMatrix,
   DbCheckResult,
+  KernelSet,
   LabApi,
   LabEventArgs,
   LabEventListener,
@@ -477,6 +478,10 @@ export class Lab implements LabApi {
       parameters: record.parameters,
       kernelSet: record.kernelSet,
     };
+  }
+
+  async getRunKernelSet(request: { runId: number }): Promise<KernelSet | null> {
+    return this.store.getRun(request.runId).kernelSet;
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -433,6 +433,8 @@ export const LAB_API = {
 
   listRuns: { request: optional(listRunsRequest), result: returns<RunSummary[]>() },
   getRun: { request: byId, result: returns<RunDetail>() },
+  /** The kernels a run trained with: its latest training session's kernel set (null before it first starts). */
+  getRunKernelSet: { request: object({ runId: id() }), result: returns<KernelSet | null>() },
   createRun: { request: createRunRequest, result: returns<RunSummary>() },
   startRun: { request: byId, result: returns<RunSummary>() },
   cancelRun: { request: byId, result: returns<RunSummary>() },

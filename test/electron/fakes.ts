@@ -249,6 +249,7 @@ export const SAMPLE_REQUESTS: { [M in LabMethod]: LabRequest<M> } = {
   compare: { runIds: [1, 2] },
   listRuns: { status: ['running'] },
   getRun: { id: 1 },
+  getRunKernelSet: { runId: 1 },
   createRun: { config: fixtureConfig('toy'), name: 'gru', start: true },
   startRun: { id: 1 },
   cancelRun: { id: 1 },
