@@ -1,5 +1,6 @@
 // ESLint: TypeScript everywhere, Svelte in the renderer, and the import rules that keep runtimes apart:
-// the renderer may take only types from the engine's contract, and the engine never imports Electron.
+// the renderer may take only types from the engine's contract (and values from its run config field table, which
+// is pure data), and the engine never imports Electron.
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -8,8 +9,11 @@ import tseslint from 'typescript-eslint';
 const rendererImports = {
   patterns: [
     {
-      group: ['**/engine/*', '**/engine/**', '!**/engine/api', '!**/engine/api.js', '!**/engine/api.ts'],
-      message: 'The renderer talks to the lab only through the LabApi contract: import types from engine/api.ts.',
+      // Anything under engine/ but the contract's api.ts (types) and its run config field table (pure data).
+      regex: '(^|/)engine/(?!contract/(api|config-fields)(\\.[jt]s)?$)',
+      message:
+        'The renderer talks to the lab only through the LabApi contract: import types from engine/contract/api.ts ' +
+        '(and the run config field table from engine/contract/config-fields.ts).',
     },
     { group: ['electron', 'node:*', 'better-sqlite3', '@tensorflow/*'], message: 'The renderer runs in a browser.' },
   ],
@@ -58,13 +62,13 @@ export default tseslint.config(
     },
     rules: {
       'no-restricted-imports': ['error', rendererImports],
-      // Only `import type` may reach engine/api.ts from the renderer: a value import would pull engine code in.
+      // Only `import type` may reach engine/contract/api.ts from the renderer: a value import would pull engine code in.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/engine/api', '**/engine/api.js', '**/engine/api.ts'],
+              group: ['**/engine/contract/api', '**/engine/contract/api.js', '**/engine/contract/api.ts'],
               allowTypeImports: true,
               message: 'Import only types from the contract (import type { ... }).',
             },

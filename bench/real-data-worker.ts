@@ -8,7 +8,7 @@
  * and at its peak.
  */
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../engine/api.js';
+import type { BackendName } from '../engine/contract/api.js';
 import { setAddonThreads } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';
 import { paddingFraction, REAL_DATA, REAL_DATA_MODEL, realDataBatches, targetTokens } from './real-data.js';

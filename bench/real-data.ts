@@ -11,7 +11,7 @@
  */
 import type { Batch, EncodedPair } from '../engine/data/batch.js';
 import { epochBatches, paddingShare } from '../engine/data/batching.js';
-import type { ModelConfig } from '../engine/api.js';
+import type { ModelConfig } from '../engine/contract/api.js';
 import { Rng } from '../engine/random.js';
 import { REFERENCE_MODEL } from './reference.js';
 

@@ -4,7 +4,7 @@
  * length 10, Adam, gradient clipping 1.0, no dropout, on fixed random data.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../engine/api.js';
+import type { ModelConfig } from '../engine/contract/api.js';
 import type { Batch } from '../engine/data/batch.js';
 import { EOS_ID, SOS_ID } from '../engine/data/vocab.js';
 import { Dropout } from '../engine/model/dropout.js';

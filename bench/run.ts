@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, MetricKey } from '../engine/api.js';
+import type { BackendName, MetricKey } from '../engine/contract/api.js';
 import { hasFusedKernels, setFusedKernels } from '../engine/backend/fused-kernels.js';
 import { defaultAddonThreads, describeAddon, setAddonThreads } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';

@@ -1,5 +1,5 @@
 /** The About box's text: the versions a bug report needs, and the compute backend training will use. */
-import type { LabInfo } from '../engine/api.js';
+import type { LabInfo } from '../engine/contract/api.js';
 
 export interface AboutFacts {
   appVersion: string;

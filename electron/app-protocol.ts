@@ -4,11 +4,11 @@
  * Why not file://: a file:// page shares its origin with every file on the disk, so a sender check cannot tell the
  * app from any other local page, and relative requests can wander out of dist/renderer. Here the page has one origin
  * of its own (the IPC sender check compares against it), only files inside dist/renderer are served, and every
- * response carries the same strict Content-Security-Policy that `mtlab serve` sends (engine/serve/static.ts), minus
+ * response carries the same strict Content-Security-Policy that `mtlab serve` sends (engine/app-files.ts), minus
  * the WebSocket the desktop app does not need.
  */
 import { readFile } from 'node:fs/promises';
-import { contentSecurityPolicy, contentType, resolveStaticFile } from '../engine/serve/static.js';
+import { contentSecurityPolicy, contentType, resolveStaticFile } from '../engine/app-files.js';
 import { APP_HOST, APP_SCHEME } from './app-origin.js';
 
 /** The scheme's privileges (registered before the app is ready): a standard, secure origin for ES modules. */

@@ -3,7 +3,7 @@
  * electron/engine-host.ts on one experiment store), relays calls to it and events from it, and stops or restarts
  * it (another store, a crash). Every call resolves to a LabReply, whatever happens to the host.
  */
-import type { LabErrorShape, LabEventName, LabMethod } from '../engine/api.js';
+import type { LabErrorShape, LabEventName } from '../engine/contract/api.js';
 import {
   type HostMessage,
   type HostRequest,
@@ -120,7 +120,7 @@ export class EngineHostClient {
   private nextId = 1;
   private readonly pending = new Map<number, (reply: LabReply) => void>();
   /** Calls made while the host starts, sent once it is ready. */
-  private readonly waiting: { method: LabMethod; argument: unknown; resolve: (reply: LabReply) => void }[] = [];
+  private readonly waiting: { method: string; argument: unknown; resolve: (reply: LabReply) => void }[] = [];
   private readonly listeners = new Set<EventListener>();
   private exited: Promise<void> = Promise.resolve();
   private readonly options: Required<Omit<EngineHostClientOptions, 'onUnexpectedExit' | 'launchWorker'>> &
@@ -219,7 +219,7 @@ export class EngineHostClient {
   }
 
   /** Call a LabApi method in the host. Never rejects: failures come back as `{ ok: false, error }`. */
-  call(method: LabMethod, argument: unknown): Promise<LabReply> {
+  call(method: string, argument: unknown): Promise<LabReply> {
     return new Promise((resolve) => {
       switch (this.stateValue) {
         case 'ready':
@@ -336,7 +336,7 @@ export class EngineHostClient {
     });
   }
 
-  private send(method: LabMethod, argument: unknown, resolve: (reply: LabReply) => void): void {
+  private send(method: string, argument: unknown, resolve: (reply: LabReply) => void): void {
     const id = this.nextId++;
     this.pending.set(id, resolve);
     try {

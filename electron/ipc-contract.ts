@@ -8,7 +8,7 @@
  * Replies carry a result or a `LabErrorShape`, never a thrown Error: an Error crossing IPC or the context bridge keeps
  * only its message, and the app needs the code and the field at fault too.
  */
-import type { LabErrorShape, LabEventName, LabMethod } from '../engine/api.js';
+import type { LabErrorShape, LabEventName } from '../engine/contract/api.js';
 
 export const LAB_CALL = 'mtlab:lab-call';
 export const LAB_EVENT = 'mtlab:lab-event';
@@ -18,7 +18,8 @@ export type LabReply = { ok: true; value: unknown } | { ok: false; error: LabErr
 
 /** Main process → engine host. */
 export type HostRequest =
-  | { type: 'call'; id: number; method: LabMethod; argument: unknown }
+  /** `method` as the page named it: the engine host checks it against the contract. */
+  | { type: 'call'; id: number; method: string; argument: unknown }
   /** Close the lab (and its store) and exit. */
   | { type: 'close' }
   | WorkerEvent;

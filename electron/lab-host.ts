@@ -1,15 +1,16 @@
 /**
  * The engine host's work, with its port to the main process passed in (electron/engine-host.ts passes Electron's
  * `process.parentPort`, the tests a fake): answer `call` messages with the lab, forward the lab's events, and close
- * the lab when asked. Arguments are checked by the same schemas as `mtlab serve` before the lab sees them.
+ * the lab when asked. Each call goes through the contract's dispatcher, as in `mtlab serve`: its argument is checked
+ * by the method's schema before the lab sees it (engine/contract/dispatch.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { LAB_METHODS, type LabErrorShape, type LabEventListener, type LabMethod } from '../engine/api.js';
+import type { LabApi, LabErrorShape, LabEventListener } from '../engine/contract/api.js';
+import { dispatch } from '../engine/contract/dispatch.js';
 import { LabError, toErrorShape } from '../engine/errors.js';
 import type { WorkerSpawner } from '../engine/runner/queue.js';
-import { parseRequest } from '../engine/serve/requests.js';
 import type { HostMessage, HostRequest, LabReply, WorkerEvent } from './ipc-contract.js';
 
 /** The part of Electron's ParentPort used here. */
@@ -18,13 +19,11 @@ export interface HostPort {
   postMessage(message: HostMessage): void;
 }
 
-/** What the host needs of a lab: `Lab` fits (methods it lacks answer with an error). */
-export interface HostedLab {
+/** What the host needs of a lab: the contract's methods, its events, and closing it. `Lab` fits. */
+export interface HostedLab extends LabApi {
   subscribe(listener: LabEventListener): () => void;
   close(): Promise<void>;
 }
-
-const METHODS = new Set<string>(LAB_METHODS);
 
 function isRequest(value: unknown): value is Extract<HostRequest, { type: 'call' | 'close' }> {
   if (typeof value !== 'object' || value === null) return false;
@@ -43,16 +42,7 @@ export async function callLab(
   log: HostLog = logToStderr,
 ): Promise<LabReply> {
   try {
-    if (typeof method !== 'string' || !METHODS.has(method)) {
-      throw new LabError('invalid-request', `the lab has no method "${String(method)}"`);
-    }
-    const parsed = parseRequest(method as LabMethod, argument);
-    const implementation = (lab as unknown as Record<string, unknown>)[method];
-    if (typeof implementation !== 'function') {
-      throw new LabError('internal', `this lab cannot ${method} yet: the engine does not implement it`, { method });
-    }
-    const value: unknown = await (implementation as (argument: unknown) => Promise<unknown>).call(lab, parsed);
-    return { ok: true, value };
+    return { ok: true, value: await dispatch(lab, method, argument) };
   } catch (error) {
     // A LabError is the caller's mistake, said in its message; anything else is a bug worth its stack trace.
     if (!(error instanceof LabError)) log(`mtlab engine: ${String(method)} failed:`, error);

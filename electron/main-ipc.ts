@@ -5,9 +5,10 @@
  * path goes on only with a path the user chose in one of the main process's dialogs (electron/path-grants.ts).
  *
  * The page gets the LabApi and nothing else: no desktop-only channel (the app never called one), so nothing the page
- * sends can reach the file manager or a dialog except through a lab call's path check.
+ * sends can reach the file manager or a dialog except through a lab call's path check. Lab calls are relayed as they
+ * came: the engine host checks the method and its argument (engine/contract/dispatch.ts).
  */
-import { LAB_METHODS, type LabErrorShape, type LabEventName, type LabMethod } from '../engine/api.js';
+import type { LabErrorShape, LabEventName, LabMethod } from '../engine/contract/api.js';
 import { type SenderEvent, senderProblem } from './app-origin.js';
 import { LAB_CALL, LAB_EVENT, type LabReply } from './ipc-contract.js';
 import { labCallPaths, PathGrants, pathProblem, type PathRequest } from './path-grants.js';
@@ -20,7 +21,7 @@ export interface IpcMainLike {
 
 /** Where lab calls go: the engine host (electron/engine-host-client.ts). */
 export interface LabCaller {
-  call(method: LabMethod, argument: unknown): Promise<LabReply>;
+  call(method: string, argument: unknown): Promise<LabReply>;
 }
 
 export interface DesktopActions {
@@ -42,8 +43,6 @@ export interface MainIpcOptions {
   platform?: NodeJS.Platform;
   log?: (line: string) => void;
 }
-
-const METHODS = new Set<string>(LAB_METHODS);
 
 const failure = (code: LabErrorShape['code'], message: string, field?: string): LabReply => ({
   ok: false,
@@ -70,14 +69,21 @@ export function registerMainIpc(options: MainIpcOptions): () => void {
     };
 
   /** Check (and, where the user chose another, replace) every path in the argument; a failure, or null. */
-  const checkPaths = async (method: LabMethod, argument: unknown): Promise<LabReply | null> => {
+  const checkPaths = async (method: string, argument: unknown): Promise<LabReply | null> => {
     for (const slot of labCallPaths(method, argument)) {
       const problem = pathProblem(slot.value, platform);
       if (problem !== null) return failure('invalid-request', `${method}: ${slot.field} ${problem}`, slot.field);
       const requested = slot.value as string;
       if (grants.allows(slot.use, requested)) continue;
       const replaces = method === 'exportModel' && (argument as { force?: unknown }).force === true;
-      const chosen = await desktop.confirmPath({ method, field: slot.field, use: slot.use, path: requested, replaces });
+      // Only the contract's importDataset, translate and exportModel carry paths (labCallPaths).
+      const chosen = await desktop.confirmPath({
+        method: method as LabMethod,
+        field: slot.field,
+        use: slot.use,
+        path: requested,
+        replaces,
+      });
       if (chosen === null) {
         log(`mtlab: ${method}: ${slot.field} ${requested} was not confirmed in a dialog; the call is refused`);
         return failure(
@@ -99,11 +105,10 @@ export function registerMainIpc(options: MainIpcOptions): () => void {
   ipcMain.handle(
     LAB_CALL,
     guarded(LAB_CALL, async (method, argument) => {
-      if (typeof method !== 'string' || !METHODS.has(method)) {
-        return failure('invalid-request', `the lab has no method "${String(method)}"`);
-      }
-      const refused = await checkPaths(method as LabMethod, argument);
-      return refused ?? lab.call(method as LabMethod, argument);
+      // The engine host refuses a name that is not the contract's; one that is not even a string is no call.
+      if (typeof method !== 'string') return failure('invalid-request', 'a lab call names its method with a string');
+      const refused = await checkPaths(method, argument);
+      return refused ?? lab.call(method, argument);
     }),
   );
 

@@ -21,7 +21,7 @@ import {
   type MessageBoxOptions,
   type WebContents,
 } from 'electron';
-import type { LabErrorShape, LabInfo, RunSummary } from '../engine/api.js';
+import type { LabErrorShape, LabInfo, RunSummary } from '../engine/contract/api.js';
 import { aboutDetail, type AboutFacts } from './about.js';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl } from './app-origin.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';

@@ -12,7 +12,7 @@
  * dialog sees them: opening one makes Windows authenticate to that host, which leaks the user's NTLM hash.
  */
 import path from 'node:path';
-import type { LabMethod } from '../engine/api.js';
+import type { LabMethod } from '../engine/contract/api.js';
 
 /** What a granted path may be used for: a grant for one use is no grant for another. */
 export type PathUse = 'read-file' | 'read-folder' | 'write-folder';
@@ -46,7 +46,7 @@ const own = (object: Record<string, unknown>, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
 /**
- * The paths in a lab call's argument, as the request schemas (engine/serve/requests.ts) accept them. Every own
+ * The paths in a lab call's argument, as the request schemas (engine/contract/requests.ts) accept them. Every own
  * field of that name counts, whatever its value, so that no shape the engine would read escapes the check.
  */
 export function labCallPaths(method: string, argument: unknown): PathSlot[] {

@@ -7,7 +7,7 @@
  * the context bridge would arrive with its message only. The page never sees `ipcRenderer`, only the client's
  * methods, which can send nothing but calls of the contract.
  */
-import { LAB_METHODS, type LabErrorShape } from '../engine/api.js';
+import { LAB_METHODS, type LabErrorShape } from '../engine/contract/api.js';
 import { LAB_CALL, LAB_EVENT, type LabReply } from './ipc-contract.js';
 
 export interface IpcRendererLike {

@@ -2,7 +2,7 @@
  * Experiments and comparisons: the preset experiments (RNN vs GRU vs attention), and the side-by-side view of runs:
  * what differs in their configs, their latest and best metrics, and BLEU by source length.
  */
-import type { Comparison, ComparisonRun, ExperimentPresetName, RunConfig } from './api.js';
+import type { Comparison, ComparisonRun, ExperimentPresetName, RunConfig } from './contract/api.js';
 import { DEFAULT_CONFIG, flattenConfig, mergeConfig, requireValidConfig } from './config.js';
 import { csvField } from './csv.js';
 import { LabError } from './errors.js';

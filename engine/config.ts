@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import YAML from 'yaml';
-import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './api.js';
+import type { ConfigIssue, LearningRateSchedule, PresetInfo, RunConfig, TeacherForcingDecay } from './contract/api.js';
 import { LabError } from './errors.js';
 import { readRegularFile } from './files.js';
-import { DECODE_LIMITS, MODEL_LIMITS } from './model/limits.js';
+import { configField, describeConfigField } from './contract/config-fields.js';
+import { runConfigSchema } from './contract/run-config.js';
 import { findKeyProblem, isReservedKey, jsonTooDeep, MAX_DEPTH, ownEntry, RESERVED_REASON } from './keys.js';
 
 /** Defaults that train a good small model on the built-in `toy-fr` data in a few minutes on a CPU. */
@@ -94,86 +95,6 @@ const PRESETS: Record<string, PresetSpec> = {
 
 export const PRESET_NAMES = Object.keys(PRESETS);
 
-// ---------------------------------------------------------------------------------------------------------------
-// The schema: every leaf field, its kind and its bounds.
-
-type FieldSpec =
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'number'; min: number; max: number; exclusiveMin?: boolean }
-  | { kind: 'bool' }
-  | { kind: 'string' }
-  | { kind: 'enum'; values: readonly string[] };
-
-const int = (min: number, max: number): FieldSpec => ({ kind: 'int', min, max });
-const num = (min: number, max: number, exclusiveMin = false): FieldSpec => ({ kind: 'number', min, max, exclusiveMin });
-const oneOf = (...values: string[]): FieldSpec => ({ kind: 'enum', values });
-const BOOL: FieldSpec = { kind: 'bool' };
-
-const FIELDS: Record<string, FieldSpec> = {
-  'data.dataset': { kind: 'string' },
-  'data.minFreq': int(1, 1_000_000),
-  'data.maxVocab': int(0, 1_000_000),
-  'data.maxLength': int(0, 10_000),
-  'model.cell': oneOf('rnn', 'gru', 'lstm'),
-  'model.attention': oneOf('none', 'bahdanau', 'luong'),
-  'model.luongScore': oneOf('dot', 'general'),
-  'model.inputFeeding': BOOL,
-  'model.embeddingSize': int(MODEL_LIMITS.embeddingSize.min, MODEL_LIMITS.embeddingSize.max),
-  'model.hiddenSize': int(MODEL_LIMITS.hiddenSize.min, MODEL_LIMITS.hiddenSize.max),
-  'model.attentionSize': int(MODEL_LIMITS.attentionSize.min, MODEL_LIMITS.attentionSize.max),
-  'model.layers': int(MODEL_LIMITS.layers.min, MODEL_LIMITS.layers.max),
-  'model.bidirectional': BOOL,
-  'model.dropout': num(MODEL_LIMITS.dropout.min, MODEL_LIMITS.dropout.max),
-  'train.optimizer': oneOf('adam', 'sgd'),
-  'train.learningRate': num(0, 10, true),
-  'train.momentum': num(0, 0.999),
-  'train.schedule.kind': oneOf('constant', 'plateau', 'warmup-decay'),
-  'train.schedule.factor': num(0, 1, true),
-  'train.schedule.patience': int(0, 1000),
-  'train.schedule.minLearningRate': num(0, 10),
-  'train.schedule.warmupSteps': int(0, 10_000_000),
-  'train.schedule.decay': oneOf('inverse-sqrt', 'linear', 'cosine'),
-  'train.batchSize': int(1, 4096),
-  'train.steps': int(0, 100_000_000),
-  'train.epochs': int(0, 100_000),
-  'train.clipNorm': num(0, 1e6),
-  'train.labelSmoothing': num(0, 0.5),
-  'train.teacherForcing': num(0, 1),
-  'train.teacherForcingDecay.kind': oneOf('none', 'linear', 'inverse-sigmoid'),
-  'train.teacherForcingDecay.endRatio': num(0, 1),
-  'train.teacherForcingDecay.steps': int(1, 100_000_000),
-  'train.teacherForcingDecay.k': num(1, 1e9),
-  'train.validateEvery': int(1, 100_000_000),
-  'train.validationPairs': int(0, 10_000_000),
-  'train.earlyStopping.metric': oneOf('loss', 'bleu', 'chrf', 'sequenceAccuracy', 'tokenAccuracy'),
-  'train.earlyStopping.patience': int(1, 10_000),
-  'train.seed': int(0, 2 ** 31 - 1),
-  'decode.strategy': oneOf('greedy', 'beam'),
-  'decode.beamSize': int(DECODE_LIMITS.beamSize.min, DECODE_LIMITS.beamSize.max),
-  'decode.lengthPenalty': num(DECODE_LIMITS.lengthPenalty.min, DECODE_LIMITS.lengthPenalty.max),
-  'decode.maxLengthRatio': num(DECODE_LIMITS.maxLengthRatio.min, DECODE_LIMITS.maxLengthRatio.max),
-  'decode.maxLengthOffset': int(DECODE_LIMITS.maxLengthOffset.min, DECODE_LIMITS.maxLengthOffset.max),
-  backend: oneOf('auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'),
-};
-
-function describe(spec: FieldSpec): string {
-  switch (spec.kind) {
-    case 'int':
-      return `a whole number from ${spec.min} to ${spec.max}`;
-    case 'number':
-      return `a number ${spec.exclusiveMin ? 'above' : 'from'} ${spec.min} ${spec.exclusiveMin ? 'and up' : ''} to ${spec.max}`.replace(
-        '  ',
-        ' ',
-      );
-    case 'bool':
-      return 'true or false';
-    case 'string':
-      return 'a non-empty text';
-    case 'enum':
-      return `one of ${spec.values.map((v) => `"${v}"`).join(', ')}`;
-  }
-}
-
 /** A value as a message shows it; JSON has no NaN or infinities (YAML's `.nan`, `.inf`), so they are named. */
 function shown(value: unknown): string {
   if (typeof value === 'number' && Number.isNaN(value)) return 'NaN (not a number; YAML writes it .nan)';
@@ -182,38 +103,6 @@ function shown(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 80)}...` : text;
-}
-
-function checkField(field: string, value: unknown, issues: ConfigIssue[]): void {
-  const spec = ownEntry(FIELDS, field);
-  if (spec === undefined) return;
-  const fail = (): void => {
-    issues.push({ field, message: `${field} must be ${describe(spec)}, got ${shown(value)}` });
-  };
-  switch (spec.kind) {
-    case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) fail();
-      return;
-    case 'number':
-      if (
-        typeof value !== 'number' ||
-        !Number.isFinite(value) ||
-        value > spec.max ||
-        (spec.exclusiveMin ? value <= spec.min : value < spec.min)
-      ) {
-        fail();
-      }
-      return;
-    case 'bool':
-      if (typeof value !== 'boolean') fail();
-      return;
-    case 'string':
-      if (typeof value !== 'string' || value.trim() === '') fail();
-      return;
-    case 'enum':
-      if (typeof value !== 'string' || !spec.values.includes(value)) fail();
-      return;
-  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -305,15 +194,36 @@ function fillVariants(config: Record<string, unknown>): void {
   if (isObject(train.earlyStopping)) train.earlyStopping = merge({ metric: 'bleu', patience: 5 }, train.earlyStopping);
 }
 
-function checkLeaves(value: unknown, prefix: string, issues: ConfigIssue[]): void {
-  if (isObject(value)) {
-    for (const [key, child] of Object.entries(value))
-      checkLeaves(child, prefix === '' ? key : `${prefix}.${key}`, issues);
-  } else if (Object.hasOwn(FIELDS, prefix)) {
-    checkField(prefix, value, issues);
-  } else if (prefix === 'train.earlyStopping' && value !== null) {
-    issues.push({ field: prefix, message: 'train.earlyStopping must be null or { metric, patience }' });
+/**
+ * Check a complete config (defaults merged in) with the config's schema; each issue names its field and what it
+ * must be, in the words of the field table (engine/contract/config-fields.ts). Fields the schema does not know were
+ * reported by unknownFields already.
+ */
+function checkFields(config: Record<string, unknown>, issues: ConfigIssue[]): void {
+  const result = runConfigSchema.safeParse(config);
+  if (result.success) return;
+  const reported = new Set<string>();
+  for (const issue of result.error.issues) {
+    const field = issue.path.join('.');
+    // One issue per field (a number past its bound and past zod's safe-integer bound is one mistake).
+    if (reported.has(field)) continue;
+    reported.add(field);
+    const spec = configField(field);
+    const value = valueAt(config, issue.path);
+    if (spec !== undefined) {
+      issues.push({ field, message: `${field} must be ${describeConfigField(spec)}, got ${shown(value)}` });
+    } else if (field === 'train.earlyStopping') {
+      issues.push({ field, message: 'train.earlyStopping must be null or { metric, patience }' });
+    } else {
+      issues.push({ field, message: `${field} must be an object, got ${shown(value)}` });
+    }
   }
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let node = value;
+  for (const key of path) node = isObject(node) && typeof key === 'string' ? ownEntry(node, key) : undefined;
+  return node;
 }
 
 /** Constraints between fields. */
@@ -361,7 +271,7 @@ export function validateConfig(input: unknown): { config: RunConfig | null; issu
     return { config: null, issues };
   }
   fillVariants(merged);
-  checkLeaves(merged, '', issues);
+  checkFields(merged, issues);
   if (issues.length > 0) return { config: null, issues };
   const config = merged as unknown as RunConfig;
   checkCombinations(config, issues);

@@ -1,4 +1,30 @@
-import type { LabErrorCode, LabErrorShape } from './api.js';
+/**
+ * The lab's errors: the shape every transport carries back (part of the contract; engine/contract/api.ts hands it
+ * on) and `LabError`, which throws it.
+ */
+
+/**
+ * The error every transport carries back to the caller. `code` is stable for programs; `message` is for people and
+ * names the file, line or field at fault.
+ */
+export interface LabErrorShape {
+  code: LabErrorCode;
+  message: string;
+  /** The field, file or line the error is about, when there is one. */
+  detail?: Record<string, unknown>;
+}
+
+export type LabErrorCode =
+  | 'not-found'
+  | 'invalid-request'
+  | 'invalid-config'
+  | 'invalid-data'
+  | 'conflict'
+  | 'store'
+  | 'bundle'
+  /** The work does not fit in memory (the message gives the sizes). */
+  | 'out-of-memory'
+  | 'internal';
 
 /** An error meant for a person: the message names the file, line or field at fault. */
 export class LabError extends Error {

@@ -3,6 +3,8 @@ import { totalmem } from 'node:os';
 import type {
   AttentionMatrix,
   DbCheckResult,
+  KernelSet,
+  LabApi,
   LabEventArgs,
   LabEventListener,
   LabInfo,
@@ -14,7 +16,7 @@ import type {
   GradientFlowRecord,
   SampleRecord,
   UpdateRunRequest,
-} from './api.js';
+} from './contract/api.js';
 import type {
   DatasetDetail,
   DatasetPairsPage,
@@ -23,7 +25,7 @@ import type {
   ImportDatasetRequest,
   ImportResult,
   Split,
-} from './api.js';
+} from './contract/api.js';
 import type {
   Comparison,
   CompareRequest,
@@ -39,7 +41,7 @@ import type {
   RunConfig,
   Translation,
   TranslateRequest,
-} from './api.js';
+} from './contract/api.js';
 import { compareRuns, comparisonCsv, EXPERIMENT_PRESETS, presetRunConfigs } from './compare.js';
 import { listPresets, plannedSteps, requireValidConfig, validateConfig } from './config.js';
 import { collect, type DataStream, metricsStream, type MetricStreamOptions } from './export/data-stream.js';
@@ -80,7 +82,7 @@ const MAX_SERIES_POINTS = 10_000;
  * The one implementation of the LabApi contract. Front ends (CLI, HTTP server, Electron) hold a `Lab` (or a proxy
  * to one) and call it; nothing else in the engine is their business.
  */
-export class Lab {
+export class Lab implements LabApi {
   readonly store: Store;
   readonly options: Required<LabOptions>;
   private readonly events = new EventEmitter<{ event: LabEventArgs }>();
@@ -487,6 +489,10 @@ export class Lab {
       peakRss: record.peakRss,
       notes: record.notes,
     };
+  }
+
+  async getRunKernelSet(request: { runId: number }): Promise<KernelSet | null> {
+    return this.store.getRun(request.runId).kernelSet;
   }
 
   // -------------------------------------------------------------------------------------------------------------

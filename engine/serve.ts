@@ -7,9 +7,10 @@
  *   GET  /api/events     WebSocket; every lab event as `{ "event", "payload" }`.
  *   GET  /...            the renderer (dist/renderer).
  *
- * The routes are generated from `LAB_METHODS`, and each argument is checked by its schema in
- * `engine/serve/requests.ts` before the lab sees it. Every request needs the access token (engine/serve/auth.ts).
- * The server only calls lab methods; training runs in the lab's worker processes, never on this event loop.
+ * The routes are the contract's methods (`LAB_API`), and each call goes through the contract's dispatcher
+ * (engine/contract/dispatch.ts), which checks its argument by the method's schema before the lab sees it. Every
+ * request needs the access token (engine/serve/auth.ts). The server only calls lab methods; training runs in the
+ * lab's worker processes, never on this event loop.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,15 +19,19 @@ import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import {
+  DEFAULT_BODY_LIMIT,
   type ExportDataRequest,
+  LAB_API,
   LAB_METHODS,
   type LabApi,
   type LabErrorCode,
   type LabErrorShape,
   type LabEventListener,
   type LabMethod,
-  type LabRequest,
-} from './api.js';
+  type MethodSpec,
+} from './contract/api.js';
+import { dispatch, type HostMethods, isLabMethod } from './contract/dispatch.js';
+import { rendererBuilt, resolveStaticFile } from './app-files.js';
 import { LabError, toErrorShape } from './errors.js';
 import type { DataStream } from './export/data-stream.js';
 import {
@@ -41,14 +46,10 @@ import {
 import { BodyTooLarge, parseJsonBody, readBody } from './serve/body.js';
 import { EventHub } from './serve/events.js';
 import { confineImportPaths, resolveDataDirs } from './serve/paths.js';
-import { BODY_LIMITS, DEFAULT_BODY_LIMIT, parseRequest } from './serve/requests.js';
-import { commonHeaders, plainPage, rendererBuilt, resolveStaticFile, sendFile } from './serve/static.js';
+import { commonHeaders, plainPage, sendFile } from './serve/static.js';
 
-/**
- * What the server needs of a lab: the contract's methods (those not implemented yet answer 501) and events.
- * `Lab` fits, and so does any proxy to one.
- */
-export interface ServedLab extends Partial<LabApi> {
+/** What the server needs of a lab: the contract's methods and events. `Lab` fits, and so does any proxy to one. */
+export interface ServedLab extends LabApi {
   subscribe(listener: LabEventListener): () => void;
   /** `exportData` as chunks (Lab has it): answered as a chunked response, never built whole in memory. */
   exportDataStream?(request: ExportDataRequest): DataStream;
@@ -96,9 +97,6 @@ const STATUS_OF: Record<LabErrorCode, number> = {
   store: 500,
   internal: 500,
 };
-
-const METHODS = new Set<string>(LAB_METHODS);
-const isLabMethod = (name: string): name is LabMethod => METHODS.has(name);
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -187,8 +185,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { ...found, ok: matches(found) };
   };
 
+  /**
+   * How this server answers two methods its own way, after the dispatcher has checked the request: an import by
+   * path only from under `--data-dir`, and `exportData` as a stream (sent chunked, never built whole in memory).
+   */
+  const own: HostMethods = {
+    importDataset: (request) => lab.importDataset(confineImportPaths(request, dataDirs)),
+    ...(typeof lab.exportDataStream === 'function'
+      ? { exportData: async (request: ExportDataRequest) => new Streamed(lab.exportDataStream!(request)) }
+      : {}),
+  };
+
   async function callMethod(request: IncomingMessage, response: ServerResponse, method: LabMethod): Promise<void> {
-    const limit = BODY_LIMITS[method] ?? DEFAULT_BODY_LIMIT;
+    const limit = (LAB_API[method] as MethodSpec).bodyLimit ?? DEFAULT_BODY_LIMIT;
     let body: Buffer;
     try {
       body = await readBody(request, limit);
@@ -208,25 +217,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       return;
     }
-    let argument = parseRequest(method, parseJsonBody(body));
-    if (method === 'importDataset') {
-      argument = confineImportPaths(argument as LabRequest<'importDataset'>, dataDirs) as typeof argument;
-    }
-    const implementation = lab[method] as ((argument: unknown) => Promise<unknown>) | undefined;
-    if (typeof implementation !== 'function') {
-      sendError(request, response, 501, {
-        code: 'internal',
-        message: `this lab cannot ${method} yet: the engine does not implement it`,
-        detail: { method },
-      });
-      return;
-    }
-    if (method === 'exportData' && typeof lab.exportDataStream === 'function') {
-      await sendExport(request, response, lab.exportDataStream(argument as ExportDataRequest));
-      return;
-    }
-    const result = await implementation.call(lab, argument);
-    sendJson(request, response, 200, result);
+    const result = await dispatch(lab, method, parseJsonBody(body), own);
+    if (result instanceof Streamed) await sendExport(request, response, result.stream);
+    else sendJson(request, response, 200, result);
   }
 
   /**
@@ -436,6 +429,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
       }),
   };
+}
+
+/** An answer to be sent as a stream of chunks rather than one JSON value. */
+class Streamed {
+  constructor(readonly stream: DataStream) {}
 }
 
 /** Read and discard what is left of a refused upload, up to a bound, then hang up. */

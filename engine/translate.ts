@@ -8,7 +8,7 @@
 import { useBackend } from './backend/select.js';
 import { loadTokenizers } from './data/tokenizers.js';
 import { Vocab } from './data/vocab.js';
-import type { Translation } from './api.js';
+import type { Translation } from './contract/api.js';
 import {
   datasetNormalization,
   type LoadedModel,

@@ -4,7 +4,7 @@
  * gives a curve that is as good but no longer identical. The thread count is recorded too, but the native kernels
  * give the same bits on any number of threads (test/engine/native/gemm.test.ts checks it), so it does not count.
  */
-import type { BackendName, KernelSet } from '../api.js';
+import type { BackendName, KernelSet } from '../contract/api.js';
 import { nativeKernels } from './addon.js';
 
 /** The kernels in use now, on `backend` (the native accelerator only serves the wasm backend). */

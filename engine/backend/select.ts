@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // The union package registers the gradients of every op (tfjs-core's Node build does not) and the cpu backend.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import type { BackendChoice, BackendInfo, BackendName } from '../api.js';
+import type { BackendChoice, BackendInfo, BackendName } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { guardWasmHeap, registerWasmKernels } from './wasm-kernels.js';
 import { registerFusedKernels, useCompute } from './fused-kernels.js';

@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { GpuAdapterInfo } from '../api.js';
+import type { GpuAdapterInfo } from '../contract/api.js';
 import { readEnv } from './env.js';
 
 // Optional packages, named through variables so that the compiler does not need them installed.

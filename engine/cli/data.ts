@@ -11,7 +11,7 @@ import type {
   ImportResult,
   Split,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { CORPUS_FORMATS } from '../data/import.js';
 import { GENERATORS } from '../data/generate.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportDataRequest } from '../api.js';
+import type { ExportDataRequest } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { type Command, flag, runIdArg, stringOption, UsageError, writeJson, writeLine } from './command.js';
 import { formatCount } from './format.js';

@@ -2,7 +2,7 @@
  * `mtlab gradients RUN`: a run's gradient flow (engine/train/gradient-flow.ts) as a text chart, ‖∂L/∂h_t‖ per
  * encoder position and ‖∂L/∂s_i‖ per decoder position at one validation step (the latest by default).
  */
-import type { GradientFlowRecord } from '../api.js';
+import type { GradientFlowRecord } from '../contract/api.js';
 import { type Command, flag, intOption, runIdArg, UsageError, writeJson, writeLine } from './command.js';
 import { formatNumber } from './format.js';
 import { withLab } from './store-commands.js';

@@ -2,7 +2,7 @@
  * Commands that train and use models: train, resume, cancel, translate, experiment create/run/ls, compare.
  * Training happens in worker processes (the run queue); these commands follow the runs' events and draw progress.
  */
-import type { Comparison, MetricKey, RunStatus, Translation } from '../api.js';
+import type { Comparison, MetricKey, RunStatus, Translation } from '../contract/api.js';
 import { kernelSetWarning } from '../backend/kernel-set.js';
 import { applyOverrides, presetOverrides, readConfigFile, requireValidConfig } from '../config.js';
 import { GENERATORS } from '../data/generate.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunSummary } from '../api.js';
+import type { RunSummary } from '../contract/api.js';
 import { describeKernelSet } from '../backend/kernel-set.js';
 import { Lab } from '../lab.js';
 import { setOwn } from '../keys.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { CorpusFile, SkippedLine } from '../api.js';
+import type { CorpusFile, SkippedLine } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { readRegularFile } from '../files.js';
 

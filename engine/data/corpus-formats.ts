@@ -10,7 +10,7 @@
  * Lines that are malformed become problems (file, line, reason); mistakes that make the whole file unusable (a
  * column that is not there, files of different lengths) throw at once.
  */
-import type { SkippedLine } from '../api.js';
+import type { SkippedLine } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import type { CorpusLines } from './corpus-file.js';
 

@@ -2,7 +2,7 @@
  * From stored text to what batching takes: tokenize with the dataset's tokenizers, build the source and target
  * vocabularies from the training split, and map each split to `EncodedPair`s (ids without specials).
  */
-import type { DataConfig, Split } from '../api.js';
+import type { DataConfig, Split } from '../contract/api.js';
 import type { Store, StoredPair } from '../store/store.js';
 import type { EncodedPair } from './batch.js';
 import type { TokenizerPair } from './tokenizer.js';

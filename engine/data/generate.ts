@@ -2,7 +2,7 @@
  * Built-in datasets, generated from a seed: `toy-fr` (the English → French toy grammar, with gold alignments),
  * `reverse` and `copy`. The same generator, size and seed always give the same pairs and the same split.
  */
-import type { DatasetSummary, GenerateDatasetRequest, GeneratorName } from '../api.js';
+import type { DatasetSummary, GenerateDatasetRequest, GeneratorName } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { checkDatasetName, checkObject, optionalInteger, optionalSeed, requiredChoice } from './request-checks.js';

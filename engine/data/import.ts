@@ -15,7 +15,7 @@ import type {
   ImportResult,
   SkippedLine,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { type CorpusLines, readCorpusLines } from './corpus-file.js';

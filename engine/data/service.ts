@@ -7,7 +7,7 @@ import type {
   ImportDatasetRequest,
   ImportResult,
   Split,
-} from '../api.js';
+} from '../contract/api.js';
 import type { Store } from '../store/store.js';
 import { generateDataset } from './generate.js';
 import { importCorpus } from './import.js';

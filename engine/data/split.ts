@@ -3,7 +3,7 @@
  * test, the next valid-fraction to valid and the rest to train. Any split with a non-zero fraction gets at least
  * one pair when there are at least three, so small corpora still validate.
  */
-import type { Split } from '../api.js';
+import type { Split } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { Rng } from '../random.js';
 

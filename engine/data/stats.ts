@@ -1,5 +1,5 @@
 /** Dataset statistics: pairs per split, token lengths and types on the training split, length histograms. */
-import type { DatasetStats, Split } from '../api.js';
+import type { DatasetStats, Split } from '../contract/api.js';
 import type { TokenizerPair } from './tokenizer.js';
 
 interface Pair {

@@ -3,7 +3,7 @@
  * time; BPE learns its merges on the training split, and the learned state is stored with the dataset so the
  * trainer, the translator and exported bundles all cut text the same way.
  */
-import type { TokenizerKind } from '../api.js';
+import type { TokenizerKind } from '../contract/api.js';
 
 export interface Tokenizer {
   readonly kind: TokenizerKind;

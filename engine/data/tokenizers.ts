@@ -1,5 +1,5 @@
 /** Making, saving and loading a dataset's source and target tokenizers. */
-import type { TokenizerKind } from '../api.js';
+import type { TokenizerKind } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { BpeTokenizer, learnBpe } from './bpe.js';

@@ -1,16 +1,12 @@
 /**
- * Limits on one translation request, the same for the HTTP API, the desktop app and the CLI. Decoding keeps, for
- * every beam, one attention row per output token over every source token, and the output may be ~1.5× the input:
- * a 2,000-token sentence at beam 25 needed gigabytes. Past these limits a request is refused with the numbers.
+ * The checks of the limits on one translation request (the limits themselves are the contract's:
+ * engine/contract/limits.ts), the same for the HTTP API, the desktop app and the CLI. Past them a request is
+ * refused with the numbers.
  */
+import { MAX_BEAM_SIZE, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS } from '../contract/limits.js';
 import { LabError } from '../errors.js';
 
-/** The most tokens one text (sentence) may have after tokenization. */
-export const MAX_INPUT_TOKENS = 400;
-/** The most tokens all the texts of one request may have together. */
-export const MAX_REQUEST_TOKENS = 20_000;
-/** The widest beam. */
-export const MAX_BEAM_SIZE = 32;
+export { MAX_BEAM_SIZE, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS };
 
 export function checkBeamSize(beamSize: number): void {
   if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > MAX_BEAM_SIZE) {

@@ -4,7 +4,7 @@
  * candidate. Nothing here touches Node, the store or a backend choice, so the browser runtime of exported bundles
  * (engine/export/runtime.ts) uses this same code; engine/translate.ts loads models from runs.
  */
-import type { DecodeConfig, Translation, TranslationCandidate, TranslateRequest } from '../api.js';
+import type { DecodeConfig, Translation, TranslationCandidate, TranslateRequest } from '../contract/api.js';
 import type { Vocabularies } from '../data/encode.js';
 import { normalizeText } from '../data/normalize.js';
 import type { Tokenizer, TokenizerPair } from '../data/tokenizer.js';

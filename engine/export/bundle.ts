@@ -10,7 +10,7 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
-import type { BackendName, ExportModelRequest, ExportResult } from '../api.js';
+import type { BackendName, ExportModelRequest, ExportResult } from '../contract/api.js';
 import { useBackend } from '../backend/select.js';
 import { loadTokenizers } from '../data/tokenizers.js';
 import { datasetNormalization } from '../decode/translate-texts.js';

@@ -17,13 +17,13 @@ import type {
   ModelConfig,
   RunConfig,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import type { TokenizerJson } from '../data/tokenizer.js';
 import type { VocabJson } from '../data/vocab.js';
 import type { InputNormalization } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
 import { findKeyProblem, jsonTooDeep, MAX_DEPTH } from '../keys.js';
-import { DECODE_LIMITS, MODEL_LIMITS, type Range } from '../model/limits.js';
+import { DECODE_LIMITS, MODEL_LIMITS, type Range } from '../contract/limits.js';
 
 export const BUNDLE_FORMAT = 'mtlab-model';
 /** Bumped when a reader of the previous version would misread a new bundle. */

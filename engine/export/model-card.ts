@@ -4,7 +4,7 @@
  * length included, since recurrent models without attention fall off on long sentences), what it is not for, and how
  * to load it.
  */
-import type { LengthBucketScore } from '../api.js';
+import type { LengthBucketScore } from '../contract/api.js';
 import type { BundleManifest } from './format.js';
 
 const METRIC_LABELS: Record<string, string> = {

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { Translation, TranslateRequest } from '../api.js';
+import type { Translation, TranslateRequest } from '../contract/api.js';
 import { registerFusedKernels } from '../backend/fused-kernels.js';
 import { registerLinearKernels } from '../backend/linear-kernels.js';
 import { translateTexts } from '../decode/translate-texts.js';

@@ -1,6 +1,6 @@
 // BLEU per source-sentence length, as in Bahdanau et al. (2014), Fig. 2: corpus BLEU of the sentences in each
 // length range, which shows how a fixed-size encoding (no attention) degrades on long sentences.
-import type { LengthBucketScore } from '../api.js';
+import type { LengthBucketScore } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { Bleu, type BleuOptions } from './bleu.js';
 

@@ -16,7 +16,7 @@
  * is one call of backend/ops.ts (one fused kernel where the backend has it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LuongScore } from '../api.js';
+import type { LuongScore } from '../contract/api.js';
 import { type Attended, additiveAttention, dotAttention, linear } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 

@@ -13,7 +13,7 @@
  * per step where the backend has it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CellType } from '../api.js';
+import type { CellType } from '../contract/api.js';
 import { gruCell, linear, lstmCell, rnnCell } from '../backend/ops.js';
 import type { Parameters } from './params.js';
 

@@ -12,7 +12,7 @@
  * logits_i = W_out o_i + b_out. Every variant hands back α_i so the lab can draw alignments.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../api.js';
+import type { ModelConfig } from '../contract/api.js';
 import { type Attention, type AttentionMemory, BahdanauAttention, LuongAttention } from './attention.js';
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';

@@ -7,7 +7,7 @@
  * starts its sentence from zeros at the sentence's true end.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../api.js';
+import type { ModelConfig } from '../contract/api.js';
 import { concatRows, embed, splitRows } from '../backend/ops.js';
 import { type CellState, RecurrentCell } from './cells.js';
 import type { Dropout } from './dropout.js';

@@ -6,7 +6,7 @@
  * sampling (teacher forcing < 1) each step may feed back the model's own prediction, so those run step by step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../api.js';
+import type { ModelConfig } from '../contract/api.js';
 import type { Batch } from '../data/batch.js';
 import type { Rng } from '../random.js';
 import { Decoder } from './decoder.js';

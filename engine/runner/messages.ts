@@ -1,5 +1,5 @@
 /** What the host and a training worker say to each other (Node IPC, JSON). */
-import type { RunStatus } from '../api.js';
+import type { RunStatus } from '../contract/api.js';
 import type { ProgressReport } from '../train/trainer.js';
 
 export interface StartMessage {

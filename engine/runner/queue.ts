@@ -11,7 +11,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { LabEventArgs, RunStatus } from '../api.js';
+import type { LabEventArgs, RunStatus } from '../contract/api.js';
 import { LabError } from '../errors.js';
 import { leaseMs, newOwner, type ProcessOwner, type Store } from '../store/store.js';
 import type { HostMessage, WorkerMessage } from './messages.js';

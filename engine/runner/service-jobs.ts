@@ -7,7 +7,7 @@
  * engine/decode/limits.ts on the run's own tokenizer and decoding defaults): a request past them never reaches a
  * worker. translateTexts checks again as it translates (for bundles, whose defaults only the worker reads).
  */
-import type { TranslateRequest, Translation } from '../api.js';
+import type { TranslateRequest, Translation } from '../contract/api.js';
 import * as datasets from '../data/service.js';
 import { loadTokenizers } from '../data/tokenizers.js';
 import { checkBeamSize } from '../decode/limits.js';
@@ -67,18 +67,14 @@ export class ModelCache {
 }
 
 /**
- * Refuse, before any work, a translation request that is malformed or past the limits: no texts, an unknown run,
- * a beam wider than MAX_BEAM_SIZE, texts over the token limits (tokenized with the run's dataset's tokenizer).
+ * Refuse, before any work, a translation that is past the limits: no run or bundle named, an unknown run, a beam
+ * wider than MAX_BEAM_SIZE (the run's own default included), texts over the token limits (tokenized with the run's
+ * dataset's tokenizer).
  */
 export function checkTranslateRequest(store: Store, request: TranslateRequest): void {
-  if (!Array.isArray(request.texts) || request.texts.length === 0) {
-    throw new LabError('invalid-request', 'give at least one text to translate', { field: 'texts' });
-  }
-  if (request.bundlePath !== undefined) {
-    // The bundle's defaults are known once it is loaded (in the worker); a beam asked for here is checked now.
-    if (request.strategy !== 'greedy' && request.beamSize !== undefined) checkBeamSize(request.beamSize);
-    return;
-  }
+  // The request's shape (texts, a beam of at most MAX_BEAM_SIZE) was checked by its schema; what is left needs the
+  // run. A bundle's defaults are known once it is loaded, in the worker, which checks them there.
+  if (request.bundlePath !== undefined) return;
   if (request.runId === undefined) {
     throw new LabError('invalid-request', 'give a runId or a bundlePath', { field: 'runId' });
   }

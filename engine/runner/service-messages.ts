@@ -13,7 +13,7 @@ import type {
   LabErrorShape,
   Translation,
   TranslateRequest,
-} from '../api.js';
+} from '../contract/api.js';
 
 /** The calls a service worker runs: each method's one argument and its result. */
 export interface ServiceCalls {

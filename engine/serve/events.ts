@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LabEventName, LabEvents } from '../api.js';
+import type { LabEventName, LabEvents } from '../contract/api.js';
 
 /** Bytes queued for one client before it counts as stalled. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;

@@ -10,7 +10,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { CorpusFile, ImportDatasetRequest } from '../api.js';
+import type { CorpusFile, ImportDatasetRequest } from '../contract/api.js';
 import { LabError } from '../errors.js';
 
 /** The data folders, each resolved to its real path; a folder that does not exist is refused at start. */

@@ -2,11 +2,10 @@
  * What a user says about a run: tags to find it by and notes. Checked here, once, for every front end: the HTTP
  * schema checks only their shape and size.
  */
+import { MAX_NOTES_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from '../contract/limits.js';
 import { LabError } from '../errors.js';
 
-export const MAX_TAGS = 32;
-export const MAX_TAG_LENGTH = 40;
-export const MAX_NOTES_LENGTH = 10_000;
+export { MAX_NOTES_LENGTH, MAX_TAG_LENGTH, MAX_TAGS };
 
 /** Tags as stored: trimmed, inner spaces collapsed, empty ones and repeats dropped, in the order given. */
 export function normalizeTags(tags: readonly string[]): string[] {

@@ -1,4 +1,4 @@
-import type { MetricSeries, MetricValue } from '../api.js';
+import type { MetricSeries, MetricValue } from '../contract/api.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open.js';
 import { setOwn } from '../keys.js';

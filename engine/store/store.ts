@@ -17,7 +17,7 @@ import type {
   SampleRecord,
   Split,
   TokenizerKind,
-} from '../api.js';
+} from '../contract/api.js';
 import { LabError, notFound } from '../errors.js';
 import { checkConfigPath, checkNotes, normalizeTags } from './labels.js';
 import { checkpointProblem } from '../train/checkpoint.js';

@@ -4,7 +4,7 @@
  *
  *   "MTLBCKP1" | u32 header length | header JSON (UTF-8, padded to 4 bytes) | float32 arrays, little-endian
  */
-import type { ModelConfig } from '../api.js';
+import type { ModelConfig } from '../contract/api.js';
 import type { VocabJson } from '../data/vocab.js';
 import type { RngState } from '../random.js';
 import type { ParameterBlob } from '../model/params.js';

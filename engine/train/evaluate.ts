@@ -4,7 +4,7 @@
  * the reference translation agrees with them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DecodeConfig, Split } from '../api.js';
+import type { DecodeConfig, Split } from '../contract/api.js';
 import type { EncodedPair } from '../data/batch.js';
 import { evaluationBatches } from '../data/batching.js';
 import type { PreparedData } from '../data/encode.js';
@@ -26,7 +26,7 @@ import {
 import { Dropout } from '../model/dropout.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { timeMajor } from '../model/seq2seq.js';
-import type { LengthBucketScore } from '../api.js';
+import type { LengthBucketScore } from '../contract/api.js';
 
 export interface EvaluationOptions {
   decode: DecodeConfig;

@@ -6,7 +6,7 @@
  * activations are the logits over the target vocabulary for every position of a batch (logits, probabilities and
  * their gradient) and the recurrent states the backward pass keeps.
  */
-import type { RunConfig } from '../api.js';
+import type { RunConfig } from '../contract/api.js';
 import { LabError } from '../errors.js';
 
 /** The largest heap a wasm32 module can have (tfjs-backend-wasm 4.22 grows to 4 GiB less one page). */

@@ -2,7 +2,7 @@
  * Learning-rate schedules and the teacher-forcing schedule. Both are pure functions of the step (plus, for
  * decay-on-plateau, a small state that checkpoints keep), so a resumed run follows the same curve.
  */
-import type { LearningRateSchedule, TeacherForcingDecay } from '../api.js';
+import type { LearningRateSchedule, TeacherForcingDecay } from '../contract/api.js';
 
 export interface PlateauState {
   learningRate: number;

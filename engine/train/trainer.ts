@@ -8,7 +8,7 @@
  * random generator, optimiser and schedules are restored).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, EvaluationMetricName, KernelSet, MetricKey, RunConfig } from '../api.js';
+import type { BackendName, EvaluationMetricName, KernelSet, MetricKey, RunConfig } from '../contract/api.js';
 import { currentKernelSet } from '../backend/kernel-set.js';
 import { useBackend } from '../backend/select.js';
 import { activeAdapter, describeAdapter } from '../backend/webgpu.js';

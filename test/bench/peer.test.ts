@@ -4,7 +4,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../engine/api.js';
+import type { ModelConfig } from '../../engine/contract/api.js';
 import { useBackend } from '../../engine/backend/select.js';
 import type { Batch } from '../../engine/data/batch.js';
 import { beamSearch, greedySearch } from '../../engine/decode/search.js';

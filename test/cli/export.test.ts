@@ -4,7 +4,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { AttentionType, CellType, ExportResult, Translation } from '../../engine/api.js';
+import type { AttentionType, CellType, ExportResult, Translation } from '../../engine/contract/api.js';
 import { exportRun } from '../../engine/export/bundle.js';
 import type { Store } from '../../engine/store/store.js';
 import { loadRunModel, translateTexts } from '../../engine/translate.js';

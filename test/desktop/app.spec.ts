@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, type ElectronApplication, expect, type Page, test } from '@playwright/test';
-import type { LabClient, LabEventName, RunConfig, RunSummary } from '../../engine/api.js';
+import type { LabClient, LabEventName, RunConfig, RunSummary } from '../../engine/contract/api.js';
 
 // What the page-side functions below use of the browser (this file is type-checked without the DOM library).
 declare const window: {

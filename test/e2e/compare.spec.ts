@@ -1,3 +1,4 @@
+import { LabError } from '../../engine/errors.js';
 import { backgroundOf, expect, openApp, startLab, test } from './fixtures.js';
 
 test.describe('compare view', () => {
@@ -220,11 +221,12 @@ test.describe('compare view', () => {
     }
   });
 
-  test('a method the engine lacks shows its message beside working curves', async ({ page }) => {
-    // The same lab without `compare`: the curves still draw, the table says what is missing.
+  test('a method that fails shows its message beside working curves', async ({ page }) => {
+    // The same lab whose `compare` fails: the curves still draw, the table says what went wrong.
     const lab = await startLab({}, (real) => {
       const served = Object.create(real) as typeof real;
-      Object.defineProperty(served, 'compare', { value: undefined });
+      const refused = new LabError('conflict', 'cannot compare yet: the runs are still being written');
+      Object.defineProperty(served, 'compare', { value: () => Promise.reject(refused) });
       return served;
     });
     try {

@@ -2,7 +2,7 @@
  * A new user's path: generate toy-fr, launch the comparison, watch progress, open the comparison and an attention
  * heatmap, export it, translate.
  */
-import type { CreateExperimentRequest } from '../../engine/api.js';
+import type { CreateExperimentRequest } from '../../engine/contract/api.js';
 import type { ServedLab } from '../../engine/serve.js';
 import type { DemoLab } from '../helpers/demo-lab.js';
 import { expect, openApp, startLab, test } from './fixtures.js';

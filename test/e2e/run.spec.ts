@@ -1,4 +1,4 @@
-import type { ExportModelRequest, ExportResult } from '../../engine/api.js';
+import type { ExportModelRequest, ExportResult } from '../../engine/contract/api.js';
 import type { DemoLab } from '../helpers/demo-lab.js';
 import { backgroundOf, expect, openApp, pixelsOfColour, startLab, test } from './fixtures.js';
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Translation } from '../../engine/api.js';
+import type { Translation } from '../../engine/contract/api.js';
 import type * as ConfigModule from '../../engine/config.js';
 import type * as GenerateModule from '../../engine/data/generate.js';
 import type * as BundleModule from '../../engine/export/bundle.js';

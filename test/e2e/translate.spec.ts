@@ -3,7 +3,7 @@
  * store's checkpoints hold no model, so the served lab translates with a stand-in that answers as the engine does
  * (normalised text, tokens, the positions of unknown ones); the engine's own marking is tested in test/cli.
  */
-import type { Translation, TranslateRequest } from '../../engine/api.js';
+import type { Translation, TranslateRequest } from '../../engine/contract/api.js';
 import type { ServedLab } from '../../engine/serve.js';
 import type { DemoLab } from '../helpers/demo-lab.js';
 import { expect, openApp, startLab, test, type LabServer } from './fixtures.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { LAB_METHODS } from '../../engine/api.js';
+import { LAB_METHODS } from '../../engine/contract/api.js';
 import { LabError } from '../../engine/errors.js';
 import { EngineHostClient, utilityHostLauncher } from '../../electron/engine-host-client.js';
 import { LAB_CALL } from '../../electron/ipc-contract.js';
@@ -205,7 +205,7 @@ describe('desktop bridge: preload → main → engine host', () => {
     });
   }
 
-  it('sends nothing but contract methods, in the preload and again in the main process', async () => {
+  it('sends nothing but contract methods, in the preload and again in the engine host', async () => {
     const { ipc, lab } = await desktopApp();
     const bridge = createLabBridge(ipc.ipcRenderer);
     const viaPreload = await bridge.call('constructor', undefined);

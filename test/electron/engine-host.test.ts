@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { DbCheckResult } from '../../engine/api.js';
+import type { DbCheckResult } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import type { HostMessage, HostRequest, LabReply } from '../../electron/ipc-contract.js';
 import { type HostPort, serveLab } from '../../electron/lab-host.js';

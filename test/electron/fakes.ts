@@ -8,11 +8,12 @@ import { EventEmitter } from 'node:events';
 import vm from 'node:vm';
 import {
   LAB_METHODS,
+  type LabApi,
   type LabEventArgs,
   type LabEventListener,
   type LabMethod,
   type LabRequest,
-} from '../../engine/api.js';
+} from '../../engine/contract/api.js';
 import { APP_ENTRY_URL, type SenderEvent } from '../../electron/app-origin.js';
 import type { HostProcess, UtilityProcessModule } from '../../electron/engine-host-client.js';
 import type { HostMessage, HostRequest } from '../../electron/ipc-contract.js';
@@ -191,6 +192,10 @@ export function fakeUtilityProcess(hostSide: HostSide): { utilityProcess: Utilit
 }
 
 /** A lab that answers every contract method with what it was asked, and records the calls. */
+// Its methods are made in the constructor, one per method of the contract; this declaration types them.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface RecordingLab extends LabApi {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RecordingLab implements HostedLab {
   readonly calls: { method: LabMethod; argument: unknown }[] = [];
   /** Methods that throw this instead of answering. */
@@ -244,6 +249,7 @@ export const SAMPLE_REQUESTS: { [M in LabMethod]: LabRequest<M> } = {
   compare: { runIds: [1, 2] },
   listRuns: { status: ['running'] },
   getRun: { id: 1 },
+  getRunKernelSet: { runId: 1 },
   createRun: { config: fixtureConfig('toy'), name: 'gru', start: true },
   startRun: { id: 1 },
   cancelRun: { id: 1 },

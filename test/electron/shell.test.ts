@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { LabInfo } from '../../engine/api.js';
+import type { LabInfo } from '../../engine/contract/api.js';
 import { aboutDetail } from '../../electron/about.js';
 import { isAppUrl, senderProblem } from '../../electron/app-origin.js';
 import { APP_CONTENT_SECURITY_POLICY, serveAppRequest } from '../../electron/app-protocol.js';
@@ -119,7 +119,7 @@ describe('main process', () => {
     const graph = importGraph(path.join(repoRoot, 'dist', 'electron', 'main.js'));
     assert.ok(graph.includes('electron'));
     const engine = graph.filter((m) => m.startsWith('engine'));
-    assert.deepEqual(engine.sort(), ['engine/api.js', 'engine/serve/static.js']);
+    assert.deepEqual(engine.sort(), ['engine/app-files.js']);
     assert.ok(!graph.some((m) => m === 'better-sqlite3' || m.startsWith('@tensorflow/')), graph.join(', '));
   });
 });

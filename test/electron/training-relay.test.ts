@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LabEvents } from '../../engine/api.js';
+import type { LabEvents } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import { Store } from '../../engine/store/store.js';
 import { EngineHostClient, utilityHostLauncher, type WorkerProcess } from '../../electron/engine-host-client.js';

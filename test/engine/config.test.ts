@@ -42,6 +42,17 @@ describe('run config', () => {
     );
   });
 
+  it('refuses an object where a value goes, and a value where an object goes', () => {
+    // Before the config had a schema for its shape, these were taken as valid configs.
+    assert.deepEqual(messages({ model: { cell: { name: 'gru' } } }), [
+      'model.cell must be one of "rnn", "gru", "lstm", got {"name":"gru"}',
+    ]);
+    assert.deepEqual(messages({ train: { schedule: 'cosine' } }), ['train.schedule must be an object, got "cosine"']);
+    assert.deepEqual(messages({ train: { teacherForcingDecay: null } }), [
+      'train.teacherForcingDecay must be an object, got null',
+    ]);
+  });
+
   it('tunes the default schedule field by field, and a new kind starts from its own defaults', () => {
     const warm = validateConfig(applyOverrides({}, ['train.schedule.warmupSteps=200'])).config!;
     assert.deepEqual(warm.train.schedule, { ...DEFAULT_CONFIG.train.schedule, warmupSteps: 200 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { LabEventArgs, LabEventListener, MetricKey, StoreChangedEvent } from '../../engine/api.js';
+import type { LabEventArgs, LabEventListener, MetricKey, StoreChangedEvent } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import { tempDir } from '../helpers/paths.js';
 

@@ -3,7 +3,7 @@
  * two additions. `fire()` emits an event, and `simulateTraining()` makes a queued run "train" on a timer (recording
  * demo metrics, samples and attention and emitting the lab's events), so live progress can be seen without a model.
  */
-import type { LabEventArgs } from '../../engine/api.js';
+import type { LabEventArgs } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import { CURVES, type Curve, DemoTraining, demoDatasetFromStore } from './demo-store.js';
 

@@ -6,7 +6,7 @@
  * It lets the app be developed, screenshotted and tested in a browser before training exists. The numbers are
  * made up (deterministically, from a seed); nothing here trains anything.
  */
-import type { DatasetStats, RunConfig, RunStatus } from '../../engine/api.js';
+import type { DatasetStats, RunConfig, RunStatus } from '../../engine/contract/api.js';
 import { Rng } from '../../engine/random.js';
 import { type MetricPoint, Store, type StoredPair } from '../../engine/store/store.js';
 import { type AlignedPair, TATOEBA_STYLE_PAIRS, toyCorpus, wordTokens } from './demo-sentences.js';

@@ -1,4 +1,4 @@
-import type { DatasetStats, RunConfig } from '../../engine/api.js';
+import type { DatasetStats, RunConfig } from '../../engine/contract/api.js';
 import type { Store } from '../../engine/store/store.js';
 
 export const tinyStats: DatasetStats = {

@@ -1,5 +1,5 @@
 /** Helpers for the tests of the lab's service workers (translate, import, export off the host's event loop). */
-import type { ImportDatasetRequest, TranslateRequest } from '../../engine/api.js';
+import type { ImportDatasetRequest, TranslateRequest } from '../../engine/contract/api.js';
 import type { Lab } from '../../engine/lab.js';
 import type { RunningServer } from '../../engine/serve.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RunConfig } from '../../engine/api.js';
+import type { RunConfig } from '../../engine/contract/api.js';
 import { requireValidConfig } from '../../engine/config.js';
 import { generateDataset } from '../../engine/data/generate.js';
 import { Store } from '../../engine/store/store.js';

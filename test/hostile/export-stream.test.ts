@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ExportDataRequest } from '../../engine/api.js';
+import type { ExportDataRequest } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import { type RunningServer, type ServedLab, startServer } from '../../engine/serve.js';
 import { Store } from '../../engine/store/store.js';

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import type { LabEventName, LabEvents } from '../../engine/api.js';
+import type { LabEventName, LabEvents } from '../../engine/contract/api.js';
 import { Lab } from '../../engine/lab.js';
 import { describeLockHolders } from '../../engine/store/locks.js';
 import { Store } from '../../engine/store/store.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RunConfig } from '../../engine/api.js';
+import type { RunConfig } from '../../engine/contract/api.js';
 import { useBackend } from '../../engine/backend/select.js';
 import { requireValidConfig } from '../../engine/config.js';
 import { generateDataset } from '../../engine/data/generate.js';

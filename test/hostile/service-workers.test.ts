@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DatasetSummary, LabErrorShape, Translation } from '../../engine/api.js';
+import type { DatasetSummary, LabErrorShape, Translation } from '../../engine/contract/api.js';
 import { LabError } from '../../engine/errors.js';
 import { Lab } from '../../engine/lab.js';
 import { startServer, type RunningServer } from '../../engine/serve.js';

@@ -4,7 +4,7 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportModelRequest, ExportResult, ModelConfig } from '../../api.js';
+import type { ExportModelRequest, ExportResult, ModelConfig } from '../../contract/api.js';
 import { EOS_ID, PAD_ID, SOS_ID, UNK_ID } from '../../data/vocab.js';
 import { LabError } from '../../errors.js';
 import type { ParameterBlob } from '../../model/params.js';

@@ -27,7 +27,7 @@
  * The decoder's first layer reads [E y_{i−1}; c_i] (Bahdanau) or [E y_{i−1}; õ_{i−1}] (Luong input feeding):
  * mtlab projects the parts with separate matrices and sums them, which is one matrix over the concatenation.
  */
-import type { ModelConfig } from '../../api.js';
+import type { ModelConfig } from '../../contract/api.js';
 import { GATES } from '../../model/cells.js';
 import { GraphBuilder, type ValueDescription } from './graph.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ImportDatasetRequest } from '../../../engine/api.js';
+import type { ImportDatasetRequest } from '../../../engine/contract/api.js';
 import { importCorpus } from '../../../engine/data/import.js';
 import { loadTokenizers } from '../../../engine/data/tokenizers.js';
 import { LabError } from '../../../engine/errors.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../../engine/api.js';
+import type { ModelConfig } from '../../../engine/contract/api.js';
 import { useBackend } from '../../../engine/backend/select.js';
 import type { Batch } from '../../../engine/data/batch.js';
 import { EOS_ID, PAD_ID, SOS_ID, UNK_ID } from '../../../engine/data/vocab.js';

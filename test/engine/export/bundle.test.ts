@@ -13,7 +13,7 @@ import {
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Translation } from '../../../engine/api.js';
+import type { Translation } from '../../../engine/contract/api.js';
 import { LabError } from '../../../engine/errors.js';
 import { exportRun, loadBundle } from '../../../engine/export/bundle.js';
 import { BUNDLE_FORMAT_VERSION, type BundleManifest, SHARD_BYTES } from '../../../engine/export/format.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ModelConfig } from '../../../engine/api.js';
+import type { ModelConfig } from '../../../engine/contract/api.js';
 import { exportRun } from '../../../engine/export/bundle.js';
 import type { Store } from '../../../engine/store/store.js';
 import { loadRunModel, translateTexts } from '../../../engine/translate.js';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ExportResult, ModelConfig, Translation } from '../../../engine/api.js';
+import type { ExportResult, ModelConfig, Translation } from '../../../engine/contract/api.js';
 import { sourceBatch, stepsOf, type StepModel, type StepResult } from '../../../engine/decode/search.js';
 import { loadOnnxExport, loadOnnxRuntime, type LoadedOnnxModel } from '../../../engine/decode/onnx-runtime.js';
 import { exportRun } from '../../../engine/export/bundle.js';

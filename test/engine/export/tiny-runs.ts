@@ -1,7 +1,7 @@
 /** Tiny trained runs for the export tests: a few steps on a small generated or imported dataset, cpu backend. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ModelConfig, RunConfig } from '../../../engine/api.js';
+import type { ModelConfig, RunConfig } from '../../../engine/contract/api.js';
 import { requireValidConfig } from '../../../engine/config.js';
 import { generateDataset } from '../../../engine/data/generate.js';
 import { importCorpus } from '../../../engine/data/import.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../../engine/api.js';
+import type { ModelConfig } from '../../../engine/contract/api.js';
 import { type Compute, jsCompute } from '../../../engine/backend/compute.js';
 import { activeCompute, useCompute } from '../../../engine/backend/fused-kernels.js';
 import { describeAddon, loadAddon } from '../../../engine/backend/addon.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LabEventName, LabEvents, RunStatus } from '../../../engine/api.js';
+import type { LabEventName, LabEvents, RunStatus } from '../../../engine/contract/api.js';
 import { Lab } from '../../../engine/lab.js';
 import { Store } from '../../../engine/store/store.js';
 import { runCli } from '../../helpers/cli.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { RunProgressEvent, RunStatusEvent } from '../../../engine/api.js';
+import type { RunProgressEvent, RunStatusEvent } from '../../../engine/contract/api.js';
 import { Lab } from '../../../engine/lab.js';
 import { startServer } from '../../../engine/serve.js';
 import { storeWithDataset, tinyConfig } from '../../helpers/training.js';

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { LabEventArgs, LabInfo } from '../../../engine/api.js';
+import type { LabEventArgs, LabInfo } from '../../../engine/contract/api.js';
 import { LabError } from '../../../engine/errors.js';
 import { Lab } from '../../../engine/lab.js';
 import { type RunningServer, type ServedLab, startServer } from '../../../engine/serve.js';
@@ -243,16 +243,64 @@ describe('mtlab serve: HTTP', () => {
   });
 });
 
-describe('mtlab serve: a lab that fails or is incomplete', () => {
+describe('mtlab serve: getRunKernelSet', () => {
+  const kernelSet = { backend: 'wasm', addon: 'avx2', threads: 2 } as const;
+  let server: RunningServer;
+  let lab: Lab;
+  let trained: number;
+  let fresh: number;
+
+  before(async () => {
+    const store = Store.open(path.join(tempDir(), 'experiments.db'));
+    addTinyDataset(store);
+    const config = fixtureConfig('tiny');
+    trained = store.createRun({ name: 'trained', config, experimentId: null, totalSteps: 10 });
+    fresh = store.createRun({ name: 'fresh', config, experimentId: null, totalSteps: 10 });
+    store.markRunning(trained, { pid: process.pid, backend: 'wasm', parameters: 10, totalSteps: 10, kernelSet });
+    lab = new Lab(store);
+    server = await startServer({ lab, port: 0, token: TOKEN, staticDir: null, log: () => {} });
+  });
+  after(async () => {
+    await server.close();
+    await lab.close();
+  });
+
+  it('answers the kernel set a run trained with, null before it starts', async () => {
+    const answer = await call(server, 'getRunKernelSet', { runId: trained });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.body, kernelSet);
+    // The same as the run's detail says.
+    const detail = (await call(server, 'getRun', { id: trained })).body as { kernelSet: unknown };
+    assert.deepEqual(detail.kernelSet, kernelSet);
+
+    const notStarted = await call(server, 'getRunKernelSet', { runId: fresh });
+    assert.equal(notStarted.status, 200);
+    assert.equal(notStarted.body, null);
+  });
+
+  it('refuses an unknown run and a malformed request, naming the field', async () => {
+    const missing = await call(server, 'getRunKernelSet', { runId: 999 });
+    assert.equal(missing.status, 404);
+    assert.match(errorOf(missing).message, /999/);
+    const misnamed = await call(server, 'getRunKernelSet', { id: trained });
+    assert.equal(misnamed.status, 400);
+    assert.match(errorOf(misnamed).message, /field "id" is not a known field \(known: runId\)/);
+    const wrongType = await call(server, 'getRunKernelSet', { runId: 'seven' });
+    assert.match(errorOf(wrongType).message, /field "runId" must be a whole number, got "seven"/);
+  });
+});
+
+describe('mtlab serve: a lab that fails', () => {
   let server: RunningServer;
   const logged: string[] = [];
 
   before(async () => {
-    const lab: ServedLab = {
+    // Only the methods these tests call.
+    const lab = {
       subscribe: () => () => {},
       info: () => Promise.reject(new Error('the disk caught fire')),
-      getRun: ({ id }) => Promise.reject(new LabError('conflict', `run ${id} is busy`)),
-    };
+      getRun: ({ id }: { id: number }) => Promise.reject(new LabError('conflict', `run ${id} is busy`)),
+    } as Partial<ServedLab> as ServedLab;
     server = await startServer({ lab, port: 0, token: TOKEN, staticDir: null, log: (line) => logged.push(line) });
   });
   after(() => server.close());
@@ -264,12 +312,6 @@ describe('mtlab serve: a lab that fails or is incomplete', () => {
     assert.match(errorOf(answer).message, /disk caught fire/);
     assert.ok(logged.some((line) => line.includes('disk caught fire')));
     assert.equal((await call(server, 'getRun', { id: 3 })).status, 409);
-  });
-
-  it('answers 501 for a method the lab does not implement yet', async () => {
-    const answer = await call(server, 'listPresets');
-    assert.equal(answer.status, 501);
-    assert.match(errorOf(answer).message, /cannot listPresets yet/);
   });
 
   it('says so when the app is not built', async () => {

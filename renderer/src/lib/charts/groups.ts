@@ -1,5 +1,5 @@
 /** Which charts a set of metric keys makes: losses together, then each validation score, then the rest. */
-import type { EvaluationMetricName } from '../../../../engine/api.js';
+import type { EvaluationMetricName } from '../../../../engine/contract/api.js';
 import { isPercent, metricLabel } from '../format/format.js';
 
 export interface ChartGroup {

@@ -1,5 +1,5 @@
 /** Turning metric series into what a chart draws: smoothing, a common x axis, and the x axis itself. */
-import type { MetricSeries } from '../../../../engine/api.js';
+import type { MetricSeries } from '../../../../engine/contract/api.js';
 
 export interface ChartLine {
   label: string;

@@ -1,8 +1,11 @@
 /**
  * The fields of the run form, described once: each names its dotted path in RunConfig (the same path the
- * engine's ConfigIssue reports, so a message lands beside its field), how to edit it and when it applies.
+ * engine's ConfigIssue reports, so a message lands beside its field), how to edit it and when it applies. What a
+ * field may hold (its bounds, its choices) is the contract's field table (engine/contract/config-fields.ts), the one
+ * the engine checks configs with; only the presentation (label, help, spin step, when it shows) is the form's.
  */
-import type { RunConfig } from '../../../../engine/api.js';
+import type { RunConfig } from '../../../../engine/contract/api.js';
+import { CONFIG_FIELDS, type ConfigFieldPath } from '../../../../engine/contract/config-fields.js';
 
 export type FieldKind = 'integer' | 'number' | 'select' | 'checkbox' | 'dataset';
 
@@ -24,181 +27,113 @@ export interface FieldSection {
   fields: FieldSpec[];
 }
 
+interface Presentation {
+  help?: string;
+  step?: number;
+  when?: (config: RunConfig) => boolean;
+  /** Choices the form offers before the field's own (early stopping: "off", which makes it null). */
+  extraOptions?: readonly string[];
+}
+
+/** A field of the form: its kind, bounds and choices from the contract's field table, its presentation from here. */
+function field(path: ConfigFieldPath, label: string, presentation: Presentation = {}): FieldSpec {
+  const { extraOptions = [], ...shown } = presentation;
+  const spec = CONFIG_FIELDS[path];
+  switch (spec.kind) {
+    case 'int':
+      return { path, label, kind: 'integer', min: spec.min, max: spec.max, ...shown };
+    case 'number':
+      return { path, label, kind: 'number', min: spec.min, max: spec.max, ...shown };
+    case 'bool':
+      return { path, label, kind: 'checkbox', ...shown };
+    case 'string':
+      return { path, label, kind: 'dataset', ...shown };
+    case 'enum':
+      return { path, label, kind: 'select', options: [...extraOptions, ...spec.values], ...shown };
+  }
+}
+
 const luong = (c: RunConfig): boolean => c.model.attention === 'luong';
 const schedule = (kind: string) => (c: RunConfig) => c.train.schedule.kind === kind;
 const decay = (kind: string) => (c: RunConfig) => c.train.teacherForcingDecay.kind === kind;
+const beam = (c: RunConfig): boolean => c.decode.strategy === 'beam';
 
 export const FIELD_SECTIONS: FieldSection[] = [
   {
     title: 'Data',
     fields: [
-      { path: 'data.dataset', label: 'Dataset', kind: 'dataset' },
-      {
-        path: 'data.minFreq',
-        label: 'Min. token frequency',
-        kind: 'integer',
-        min: 1,
-        help: 'rarer tokens become <unk>',
-      },
-      { path: 'data.maxVocab', label: 'Max. vocabulary', kind: 'integer', min: 0, help: '0 = unlimited' },
-      { path: 'data.maxLength', label: 'Max. sentence length', kind: 'integer', min: 0, help: 'tokens; 0 = keep all' },
+      field('data.dataset', 'Dataset'),
+      field('data.minFreq', 'Min. token frequency', { help: 'rarer tokens become <unk>' }),
+      field('data.maxVocab', 'Max. vocabulary', { help: '0 = unlimited' }),
+      field('data.maxLength', 'Max. sentence length', { help: 'tokens; 0 = keep all' }),
     ],
   },
   {
     title: 'Model',
     fields: [
-      { path: 'model.cell', label: 'Cell', kind: 'select', options: ['rnn', 'gru', 'lstm'] },
-      { path: 'model.attention', label: 'Attention', kind: 'select', options: ['none', 'bahdanau', 'luong'] },
-      { path: 'model.luongScore', label: 'Luong score', kind: 'select', options: ['dot', 'general'], when: luong },
-      { path: 'model.inputFeeding', label: 'Input feeding', kind: 'checkbox', when: luong },
-      { path: 'model.embeddingSize', label: 'Embedding size', kind: 'integer', min: 1 },
-      { path: 'model.hiddenSize', label: 'Hidden size', kind: 'integer', min: 1 },
-      {
-        path: 'model.attentionSize',
-        label: 'Attention size',
-        kind: 'integer',
-        min: 1,
-        when: (c) => c.model.attention === 'bahdanau',
-      },
-      { path: 'model.layers', label: 'Layers', kind: 'integer', min: 1 },
-      { path: 'model.bidirectional', label: 'Bidirectional encoder', kind: 'checkbox' },
-      { path: 'model.dropout', label: 'Dropout', kind: 'number', min: 0, step: 0.05 },
+      field('model.cell', 'Cell'),
+      field('model.attention', 'Attention'),
+      field('model.luongScore', 'Luong score', { when: luong }),
+      field('model.inputFeeding', 'Input feeding', { when: luong }),
+      field('model.embeddingSize', 'Embedding size'),
+      field('model.hiddenSize', 'Hidden size'),
+      field('model.attentionSize', 'Attention size', { when: (c) => c.model.attention === 'bahdanau' }),
+      field('model.layers', 'Layers'),
+      field('model.bidirectional', 'Bidirectional encoder'),
+      field('model.dropout', 'Dropout', { step: 0.05 }),
     ],
   },
   {
     title: 'Training',
     fields: [
-      { path: 'train.optimizer', label: 'Optimiser', kind: 'select', options: ['adam', 'sgd'] },
-      { path: 'train.learningRate', label: 'Learning rate', kind: 'number', min: 0, step: 0.0001 },
-      {
-        path: 'train.momentum',
-        label: 'Momentum',
-        kind: 'number',
-        min: 0,
-        step: 0.05,
-        when: (c) => c.train.optimizer === 'sgd',
-      },
-      {
-        path: 'train.schedule.kind',
-        label: 'LR schedule',
-        kind: 'select',
-        options: ['constant', 'plateau', 'warmup-decay'],
-      },
-      { path: 'train.schedule.factor', label: 'Plateau factor', kind: 'number', step: 0.05, when: schedule('plateau') },
-      {
-        path: 'train.schedule.patience',
-        label: 'Plateau patience',
-        kind: 'integer',
-        min: 1,
-        when: schedule('plateau'),
-      },
-      {
-        path: 'train.schedule.warmupSteps',
-        label: 'Warm-up steps',
-        kind: 'integer',
-        min: 0,
-        when: schedule('warmup-decay'),
-      },
-      {
-        path: 'train.schedule.decay',
-        label: 'Decay',
-        kind: 'select',
-        options: ['inverse-sqrt', 'linear', 'cosine'],
-        when: schedule('warmup-decay'),
-      },
-      {
-        path: 'train.schedule.minLearningRate',
-        label: 'Min. learning rate',
-        kind: 'number',
-        min: 0,
+      field('train.optimizer', 'Optimiser'),
+      field('train.learningRate', 'Learning rate', { step: 0.0001 }),
+      field('train.momentum', 'Momentum', { step: 0.05, when: (c) => c.train.optimizer === 'sgd' }),
+      field('train.schedule.kind', 'LR schedule'),
+      field('train.schedule.factor', 'Plateau factor', { step: 0.05, when: schedule('plateau') }),
+      field('train.schedule.patience', 'Plateau patience', { when: schedule('plateau') }),
+      field('train.schedule.warmupSteps', 'Warm-up steps', { when: schedule('warmup-decay') }),
+      field('train.schedule.decay', 'Decay', { when: schedule('warmup-decay') }),
+      field('train.schedule.minLearningRate', 'Min. learning rate', {
         step: 0.0001,
         when: (c) => c.train.schedule.kind !== 'constant',
-      },
-      { path: 'train.batchSize', label: 'Batch size', kind: 'integer', min: 1 },
-      { path: 'train.steps', label: 'Steps', kind: 'integer', min: 0, help: '0 = use epochs' },
-      { path: 'train.epochs', label: 'Epochs', kind: 'integer', min: 0, help: '0 = use steps' },
-      { path: 'train.clipNorm', label: 'Gradient clip norm', kind: 'number', min: 0, step: 0.5 },
-      { path: 'train.labelSmoothing', label: 'Label smoothing', kind: 'number', min: 0, step: 0.05 },
-      {
-        path: 'train.teacherForcing',
-        label: 'Teacher forcing',
-        kind: 'number',
-        min: 0,
+      }),
+      field('train.batchSize', 'Batch size'),
+      field('train.steps', 'Steps', { help: '0 = use epochs' }),
+      field('train.epochs', 'Epochs', { help: '0 = use steps' }),
+      field('train.clipNorm', 'Gradient clip norm', { step: 0.5 }),
+      field('train.labelSmoothing', 'Label smoothing', { step: 0.05 }),
+      field('train.teacherForcing', 'Teacher forcing', {
         step: 0.05,
         help: 'probability of feeding the reference token',
-      },
-      {
-        path: 'train.teacherForcingDecay.kind',
-        label: 'Teacher-forcing decay',
-        kind: 'select',
-        options: ['none', 'linear', 'inverse-sigmoid'],
-      },
-      {
-        path: 'train.teacherForcingDecay.endRatio',
-        label: 'Decay to',
-        kind: 'number',
-        step: 0.05,
-        when: decay('linear'),
-      },
-      {
-        path: 'train.teacherForcingDecay.steps',
-        label: 'Decay over steps',
-        kind: 'integer',
-        min: 1,
-        when: decay('linear'),
-      },
-      { path: 'train.teacherForcingDecay.k', label: 'Decay k', kind: 'number', min: 1, when: decay('inverse-sigmoid') },
-      { path: 'train.validateEvery', label: 'Validate every', kind: 'integer', min: 1, help: 'steps' },
-      {
-        path: 'train.earlyStopping.metric',
-        label: 'Early stopping on',
-        kind: 'select',
-        options: ['off', 'loss', 'bleu', 'chrf', 'sequenceAccuracy', 'tokenAccuracy'],
-      },
-      {
-        path: 'train.earlyStopping.patience',
-        label: 'Patience',
-        kind: 'integer',
-        min: 1,
+      }),
+      field('train.teacherForcingDecay.kind', 'Teacher-forcing decay'),
+      field('train.teacherForcingDecay.endRatio', 'Decay to', { step: 0.05, when: decay('linear') }),
+      field('train.teacherForcingDecay.steps', 'Decay over steps', { when: decay('linear') }),
+      field('train.teacherForcingDecay.k', 'Decay k', { when: decay('inverse-sigmoid') }),
+      field('train.validateEvery', 'Validate every', { help: 'steps' }),
+      field('train.earlyStopping.metric', 'Early stopping on', { extraOptions: ['off'] }),
+      field('train.earlyStopping.patience', 'Patience', {
         help: 'validations without improvement',
         when: (c) => c.train.earlyStopping !== null,
-      },
-      { path: 'train.validationPairs', label: 'Validation pairs', kind: 'integer', min: 0, help: '0 = whole split' },
-      { path: 'train.seed', label: 'Seed', kind: 'integer' },
+      }),
+      field('train.validationPairs', 'Validation pairs', { help: '0 = whole split' }),
+      field('train.seed', 'Seed'),
     ],
   },
   {
     title: 'Decoding and compute',
     fields: [
-      { path: 'decode.strategy', label: 'Search', kind: 'select', options: ['greedy', 'beam'] },
-      {
-        path: 'decode.beamSize',
-        label: 'Beam size',
-        kind: 'integer',
-        min: 1,
-        when: (c) => c.decode.strategy === 'beam',
-      },
-      {
-        path: 'decode.lengthPenalty',
-        label: 'Length penalty α',
-        kind: 'number',
-        min: 0,
-        step: 0.1,
-        when: (c) => c.decode.strategy === 'beam',
-      },
-      { path: 'decode.maxLengthRatio', label: 'Max. length × source', kind: 'number', min: 0, step: 0.1 },
-      { path: 'decode.maxLengthOffset', label: 'Max. length + offset', kind: 'integer', min: 0 },
-      {
-        path: 'backend',
-        label: 'Compute backend',
-        kind: 'select',
-        options: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
-      },
+      field('decode.strategy', 'Search'),
+      field('decode.beamSize', 'Beam size', { when: beam }),
+      field('decode.lengthPenalty', 'Length penalty α', { step: 0.1, when: beam }),
+      field('decode.maxLengthRatio', 'Max. length × source', { step: 0.1 }),
+      field('decode.maxLengthOffset', 'Max. length + offset'),
+      field('backend', 'Compute backend'),
     ],
   },
 ];
 
-/** What a union field becomes when its kind changes (its other fields get these starting values). */
 /** Fields that choose a variant (its other fields depend on it). */
 export const VARIANT_KINDS: readonly string[] = ['train.schedule.kind', 'train.teacherForcingDecay.kind'];
 

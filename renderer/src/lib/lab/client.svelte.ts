@@ -2,7 +2,7 @@
  * The one LabClient the app talks to: `window.lab` in the desktop app (its preload exposes it), otherwise the web
  * client of `mtlab serve`. Also the connection's state, for the header.
  */
-import type { LabClient } from '../../../../engine/api.js';
+import type { LabClient } from '../../../../engine/contract/api.js';
 import { createWebClient, type ConnectionState } from './web-client.js';
 
 declare global {

@@ -1,8 +1,8 @@
-import type { LabErrorCode, LabErrorShape } from '../../../../engine/api.js';
+import type { LabErrorCode, LabErrorShape } from '../../../../engine/contract/api.js';
 
 /** A failed lab call, as every view shows it: the lab's own message, which names the field or file at fault. */
 export class LabCallError extends Error {
-  readonly code: LabErrorCode | 'unreachable' | 'unauthorised' | 'not-implemented';
+  readonly code: LabErrorCode | 'unreachable' | 'unauthorised';
   readonly detail: Record<string, unknown> | undefined;
 
   constructor(code: LabCallError['code'], message: string, detail?: Record<string, unknown>) {

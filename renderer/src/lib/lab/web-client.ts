@@ -7,7 +7,7 @@
  * `subscribe`) is the contract's method of that name, so a method added to the contract works here unchanged. The
  * server knows the methods and answers a name it lacks with an error that lists them.
  */
-import type { LabClient, LabEventArgs, LabEventListener } from '../../../../engine/api.js';
+import type { LabClient, LabEventArgs, LabEventListener } from '../../../../engine/contract/api.js';
 import { LabCallError } from './errors.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
@@ -48,9 +48,6 @@ async function call(baseUrl: URL, method: string, argument: unknown): Promise<un
       'unauthorised',
       'the lab refused the access token: open the URL that `mtlab serve` printed (it ends in ?token=...)',
     );
-  }
-  if (response.status === 501) {
-    throw new LabCallError('not-implemented', error?.message ?? `the lab cannot ${method} yet`);
   }
   throw new LabCallError(
     (error?.code as LabCallError['code'] | undefined) ?? 'internal',

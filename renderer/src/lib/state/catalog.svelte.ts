@@ -1,5 +1,5 @@
 /** Datasets and experiments: small lists many views need (pickers, names), reloaded when the store says so. */
-import type { DatasetSummary, ExperimentSummary } from '../../../../engine/api.js';
+import type { DatasetSummary, ExperimentSummary } from '../../../../engine/contract/api.js';
 import { lab } from '../lab/client.svelte.js';
 import { Resource } from './resource.svelte.js';
 

@@ -1,5 +1,5 @@
 /** What the lab says about itself (version, store, backends): loaded once by the app, read by any view. */
-import type { LabInfo } from '../../../../engine/api.js';
+import type { LabInfo } from '../../../../engine/contract/api.js';
 import { lab } from '../lab/client.svelte.js';
 import { Resource } from './resource.svelte.js';
 

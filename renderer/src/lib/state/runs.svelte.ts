@@ -4,7 +4,7 @@
  * list. Every view that shows runs reads them from here.
  */
 import { createSubscriber, SvelteMap } from 'svelte/reactivity';
-import type { LabEventListener, RunProgressEvent, RunSummary } from '../../../../engine/api.js';
+import type { LabEventListener, RunProgressEvent, RunSummary } from '../../../../engine/contract/api.js';
 import { lab } from '../lab/client.svelte.js';
 import type { LabCallError } from '../lab/errors.js';
 import { Resource } from './resource.svelte.js';

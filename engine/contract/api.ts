@@ -3,115 +3,63 @@
  *
  * One implementation lives in the engine (`engine/lab.ts`). Three front ends call it: the `mtlab` CLI in-process,
  * `mtlab serve` over HTTP + WebSocket, and the Electron preload over IPC. The renderer imports types from this file
- * only; the one runtime export, `LAB_METHODS`, lets the transports be generated from the contract, so a new call is
- * one method on `LabApi` plus its entry in `LAB_METHODS` (the compiler insists on the second).
+ * only.
+ *
+ * `LAB_API` below is the contract itself: per method, the schema of its one argument (engine/contract/requests.ts)
+ * and the type of its answer. `LabApi`, `LAB_METHODS` and the request types are derived from it, so a new call is
+ * one entry here plus its `Lab` method; the hosts (engine/contract/dispatch.ts, used by `mtlab serve` and the
+ * desktop app's engine host) and the clients (the preload's `window.lab`, the web client) need nothing of their own.
  *
  * Every method takes at most one argument, a plain JSON object, and resolves to plain JSON: that is what lets the
  * same call travel over IPC, HTTP and in-process unchanged.
  */
+import {
+  attentionRequest,
+  byId,
+  compareRequest,
+  createExperimentRequest,
+  createRunRequest,
+  datasetPairsRequest,
+  exportDataRequest,
+  exportModelRequest,
+  generateDatasetRequest,
+  updateRunRequest,
+  id,
+  importDatasetRequest,
+  listRunsRequest,
+  metricSeriesRequest,
+  name,
+  translateRequest,
+  validateConfigRequest,
+} from './requests.js';
+import type { RunConfig } from './run-config.js';
+import { array, type AnySchema, type Infer, integer, none, object, optional } from './schema.js';
+import type { BackendName, CellType, AttentionType, RunStatus, Split, TokenizerKind } from './vocabulary.js';
+
+export type * from './vocabulary.js';
+export type * from './run-config.js';
+export type { LabErrorCode, LabErrorShape } from '../errors.js';
+export type {
+  AttentionRequest,
+  CompareRequest,
+  CorpusFile,
+  CreateExperimentRequest,
+  CreateRunRequest,
+  DatasetPairsRequest,
+  ExportDataRequest,
+  ExportModelRequest,
+  GenerateDatasetRequest,
+  GivenSplitFiles,
+  ImportDatasetRequest,
+  ImportOptions,
+  ListRunsRequest,
+  MetricSeriesRequest,
+  TranslateRequest,
+  UpdateRunRequest,
+} from './requests.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Shared vocabulary
-
-export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'queued',
-  'running',
-  'finished',
-  'failed',
-  'cancelled',
-  'interrupted',
-];
-
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
-
-export type CellType = 'rnn' | 'gru' | 'lstm';
-export type AttentionType = 'none' | 'bahdanau' | 'luong';
-export type LuongScore = 'dot' | 'general';
-export type TokenizerKind = 'word' | 'char' | 'bpe';
-export type Split = 'train' | 'valid' | 'test';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Run configuration (validated by `engine/config.ts`; the same schema drives the CLI and the app's form)
-
-export interface DataConfig {
-  /** Name of a dataset in the store. */
-  dataset: string;
-  /** Tokens seen fewer times than this in the training split map to `<unk>`. */
-  minFreq: number;
-  /** Largest vocabulary per side, specials included (0 = unlimited). */
-  maxVocab: number;
-  /** Training pairs with more tokens than this on either side are skipped (0 = keep all). */
-  maxLength: number;
-}
-
-export interface ModelConfig {
-  cell: CellType;
-  attention: AttentionType;
-  /** Luong score function; ignored unless attention is `luong`. */
-  luongScore: LuongScore;
-  /** Luong input feeding: the previous attentional vector is fed to the next decoder step. */
-  inputFeeding: boolean;
-  embeddingSize: number;
-  hiddenSize: number;
-  /** Attention layer size for Bahdanau (the size of W h_j + U s_{i-1}). */
-  attentionSize: number;
-  layers: number;
-  bidirectional: boolean;
-  dropout: number;
-}
-
-export type LearningRateSchedule =
-  | { kind: 'constant' }
-  | { kind: 'plateau'; factor: number; patience: number; minLearningRate: number }
-  | { kind: 'warmup-decay'; warmupSteps: number; decay: 'inverse-sqrt' | 'linear' | 'cosine'; minLearningRate: number };
-
-export type TeacherForcingDecay =
-  { kind: 'none' } | { kind: 'linear'; endRatio: number; steps: number } | { kind: 'inverse-sigmoid'; k: number };
-
-export type EarlyStoppingMetric = 'loss' | 'bleu' | 'chrf' | 'sequenceAccuracy' | 'tokenAccuracy';
-
-export interface TrainConfig {
-  optimizer: 'adam' | 'sgd';
-  learningRate: number;
-  /** SGD momentum (0 = plain SGD). */
-  momentum: number;
-  schedule: LearningRateSchedule;
-  batchSize: number;
-  /** Training stops after this many optimiser steps or `epochs` passes, whichever comes first (0 = unused). */
-  steps: number;
-  epochs: number;
-  clipNorm: number;
-  labelSmoothing: number;
-  /** Probability of feeding the reference token (1 = always teacher forcing). */
-  teacherForcing: number;
-  teacherForcingDecay: TeacherForcingDecay;
-  /** Validate (and record samples and attention) every this many steps. */
-  validateEvery: number;
-  /** Validation set size cap (0 = whole validation split). */
-  validationPairs: number;
-  earlyStopping: { metric: EarlyStoppingMetric; patience: number } | null;
-  seed: number;
-}
-
-export interface DecodeConfig {
-  strategy: 'greedy' | 'beam';
-  beamSize: number;
-  /** Length penalty α of Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α. */
-  lengthPenalty: number;
-  /** Longest output = maxLengthRatio × source length + maxLengthOffset. */
-  maxLengthRatio: number;
-  maxLengthOffset: number;
-}
-
-export interface RunConfig {
-  data: DataConfig;
-  model: ModelConfig;
-  train: TrainConfig;
-  decode: DecodeConfig;
-  backend: BackendChoice;
-}
+// Run configuration (the config itself: engine/contract/run-config.ts)
 
 export interface ConfigIssue {
   /** Dotted path of the field, e.g. `model.cell`. */
@@ -176,67 +124,6 @@ export interface DatasetPairsPage {
   pairs: SentencePair[];
 }
 
-export type GeneratorName = 'toy-fr' | 'reverse' | 'copy';
-
-export interface GenerateDatasetRequest {
-  generator: GeneratorName;
-  name: string;
-  pairs?: number;
-  seed?: number;
-}
-
-export type CorpusFormat = 'tatoeba' | 'tsv' | 'parallel';
-
-/** A corpus file: a path on the machine running the engine, or content uploaded from the app. */
-export type CorpusFile = { path: string } | { fileName: string; content: string };
-
-export interface ImportOptions {
-  lowercase?: boolean;
-  asciiFold?: boolean;
-  /** Pairs with more words than this on either side are dropped (0 = no limit). */
-  maxWords?: number;
-  /**
-   * Pairs with more characters than this on either side (after normalisation) are dropped and listed in
-   * `ImportResult.tooLong` (default 1,000; 0 = no limit): one 190,000-word line made training run for ever.
-   */
-  maxChars?: number;
-  dedupe?: boolean;
-  preset?: 'none' | 'pytorch-tutorial';
-  /** For `tsv`: header names (or 1-based indexes) of the source and target columns. */
-  sourceColumn?: string;
-  targetColumn?: string;
-  /** Translate from the second column to the first. */
-  reverse?: boolean;
-  validFraction?: number;
-  testFraction?: number;
-  seed?: number;
-  onError?: 'fail' | 'skip';
-  tokenizer?: TokenizerKind;
-  bpeMerges?: number;
-}
-
-/** A split given as its own file(s) in the dataset's format: one file, or two for `parallel` (source and target). */
-export interface GivenSplitFiles {
-  source: CorpusFile;
-  target?: CorpusFile;
-}
-
-export interface ImportDatasetRequest {
-  name: string;
-  format: CorpusFormat;
-  source: CorpusFile;
-  /** The target-side file for `parallel`. */
-  target?: CorpusFile;
-  /**
-   * An official validation (dev) split, kept as given: in its order, not shuffled, deduplicated or length-filtered
-   * (only lines that cannot be used are dropped, and listed). Without it, valid is a fraction of `source`.
-   */
-  validFiles?: GivenSplitFiles;
-  /** An official test split, kept as given (as `validFiles`). Without it, test is a fraction of `source`. */
-  testFiles?: GivenSplitFiles;
-  options?: ImportOptions;
-}
-
 /** What became of a given split's lines: every line read is kept unless it could not be used. */
 export interface GivenSplitCounts {
   /** Pairs read from the file(s). */
@@ -276,21 +163,6 @@ export interface ExperimentSummary {
   seed: number | null;
   runIds: number[];
   createdAt: string;
-}
-
-export type ExperimentPresetName = 'rnn-gru-attention';
-
-export interface CreateExperimentRequest {
-  name?: string;
-  description?: string;
-  /** Create the preset's runs (e.g. RNN vs GRU vs GRU + Bahdanau). */
-  preset?: ExperimentPresetName;
-  dataset: string;
-  seed?: number;
-  /** Overrides applied to every run's config, as `path=value` pairs. */
-  overrides?: Record<string, unknown>;
-  /** Queue the runs right away. */
-  start?: boolean;
 }
 
 export interface RunProgress {
@@ -402,39 +274,8 @@ export interface RunDetail extends RunSummary {
   notes: string;
 }
 
-/** Change what the user says about a run; fields left out stay as they are. */
-export interface UpdateRunRequest {
-  id: number;
-  /** The run's tags, all of them (trimmed; empty ones and repeats dropped). */
-  tags?: string[];
-  notes?: string;
-}
-
-export interface CreateRunRequest {
-  config: RunConfig;
-  name?: string;
-  experimentId?: number;
-  start?: boolean;
-}
-
-export interface ListRunsRequest {
-  experimentId?: number;
-  status?: RunStatus[];
-  /** Only runs with this tag. */
-  tag?: string;
-  /** Only runs whose config has these values, by dotted path: `{ "model.hiddenSize": 128 }`. */
-  config?: Record<string, string | number | boolean>;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Metric series, samples, attention
-
-export interface MetricSeriesRequest {
-  runIds: number[];
-  keys: string[];
-  /** At most this many points per series (bucketed in SQL; default 1,000). */
-  maxPoints?: number;
-}
 
 /**
  * One series, bucketed: each index is a bucket of consecutive steps, with the first, last, smallest and largest
@@ -460,13 +301,6 @@ export interface SampleRecord {
   source: string;
   reference: string;
   hypothesis: string;
-}
-
-export interface AttentionRequest {
-  runId: number;
-  sampleIndex: number;
-  /** Validation step; the latest when omitted. */
-  step?: number;
 }
 
 export interface AttentionMatrix {
@@ -510,27 +344,8 @@ export interface Comparison {
   configDiff: ConfigDifference[];
 }
 
-export interface CompareRequest {
-  runIds?: number[];
-  experimentId?: number;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Translation and export
-
-export interface TranslateRequest {
-  /** Translate with a run's checkpoint ... */
-  runId?: number;
-  checkpoint?: 'best' | 'last';
-  /** ... or with an exported model bundle (a folder on the engine's machine). */
-  bundlePath?: string;
-  texts: string[];
-  strategy?: 'greedy' | 'beam';
-  beamSize?: number;
-  lengthPenalty?: number;
-  /** How many beam candidates to return (default: all of them for beam, 1 for greedy). */
-  nBest?: number;
-}
 
 export interface TranslationCandidate {
   tokens: string[];
@@ -577,27 +392,10 @@ export interface GradientFlowRecord {
 /** `tfjs`: an mtlab bundle (TensorFlow.js weights, for mtlab and its web runtime); `onnx`: ONNX graphs. */
 export type ModelExportFormat = 'tfjs' | 'onnx';
 
-export interface ExportModelRequest {
-  runId: number;
-  outDir: string;
-  /** `tfjs` unless given. */
-  format?: ModelExportFormat;
-  checkpoint?: 'best' | 'last';
-  /** Write into a folder that already has files (else a `conflict` error). */
-  force?: boolean;
-}
-
 export interface ExportResult {
   path: string;
   files: string[];
   bytes: number;
-}
-
-export interface ExportDataRequest {
-  what: 'metrics' | 'attention' | 'comparison';
-  format: 'csv' | 'json';
-  runIds?: number[];
-  experimentId?: number;
 }
 
 export interface ExportedData {
@@ -649,93 +447,100 @@ export interface DbCheckResult {
   counts: Record<string, number>;
 }
 
-/** The requests. Each takes at most one JSON argument and resolves to JSON. */
-export interface LabApi {
-  info(): Promise<LabInfo>;
-  checkStore(): Promise<DbCheckResult>;
+// ---------------------------------------------------------------------------------------------------------------
+// The methods
 
-  listPresets(): Promise<PresetInfo[]>;
-  /** Validate a (possibly partial) config against the schema; returns the completed config or the issues. */
-  validateConfig(request: { config: unknown }): Promise<{ config: RunConfig | null; issues: ConfigIssue[] }>;
+declare const RESULT: unique symbol;
+/** The type a method resolves to, carried by the table at no cost (the value is an empty object). */
+export interface Returns<T> {
+  readonly [RESULT]?: T;
+}
+const returns = <T>(): Returns<T> => ({});
 
-  listDatasets(): Promise<DatasetSummary[]>;
-  getDataset(request: { name: string; examples?: number }): Promise<DatasetDetail>;
-  /** One split's pairs, a page at a time (at most 10,000 per request; default all up to that). */
-  getDatasetPairs(request: { name: string; split: Split; offset?: number; limit?: number }): Promise<DatasetPairsPage>;
-  generateDataset(request: GenerateDatasetRequest): Promise<DatasetSummary>;
-  importDataset(request: ImportDatasetRequest): Promise<ImportResult>;
-  deleteDataset(request: { name: string }): Promise<void>;
-
-  listExperiments(): Promise<ExperimentSummary[]>;
-  createExperiment(request: CreateExperimentRequest): Promise<ExperimentSummary>;
-  startExperiment(request: { id: number }): Promise<RunSummary[]>;
-  compare(request: CompareRequest): Promise<Comparison>;
-
-  listRuns(request?: ListRunsRequest): Promise<RunSummary[]>;
-  getRun(request: { id: number }): Promise<RunDetail>;
-  createRun(request: CreateRunRequest): Promise<RunSummary>;
-  startRun(request: { id: number }): Promise<RunSummary>;
-  cancelRun(request: { id: number }): Promise<RunSummary>;
-  resumeRun(request: { id: number }): Promise<RunSummary>;
-  deleteRun(request: { id: number }): Promise<void>;
-  updateRun(request: UpdateRunRequest): Promise<RunSummary>;
-
-  getMetricKeys(request: { runIds: number[] }): Promise<string[]>;
-  getMetricSeries(request: MetricSeriesRequest): Promise<MetricSeries[]>;
-  getSamples(request: { runId: number; step?: number }): Promise<SampleRecord[]>;
-  getAttentionSteps(request: { runId: number }): Promise<number[]>;
-  getAttention(request: AttentionRequest): Promise<AttentionMatrix | null>;
-  /** The run's gradient flow at each validation, oldest first (empty for runs trained before it was recorded). */
-  getGradientFlow(request: { runId: number }): Promise<GradientFlowRecord[]>;
-
-  translate(request: TranslateRequest): Promise<Translation[]>;
-  exportModel(request: ExportModelRequest): Promise<ExportResult>;
-  exportData(request: ExportDataRequest): Promise<ExportedData>;
+/** One method of the contract. */
+export interface MethodSpec {
+  /** The schema of its one argument: what the dispatcher checks before the lab sees a call. */
+  readonly request: AnySchema;
+  readonly result: Returns<unknown>;
+  /** The largest JSON body `mtlab serve` reads for it (default DEFAULT_BODY_LIMIT). */
+  readonly bodyLimit?: number;
 }
 
-export type LabMethod = keyof LabApi;
-export type LabRequest<M extends LabMethod> = Parameters<LabApi[M]>[0];
-export type LabResponse<M extends LabMethod> = Awaited<ReturnType<LabApi[M]>>;
+const MiB = 1024 * 1024;
+/** Body size limit: generous for JSON requests; methods that take a corpus upload say more. */
+export const DEFAULT_BODY_LIMIT = 1 * MiB;
 
-/** Every method of the contract, for transports that must enumerate them (IPC bridge, HTTP router). */
-export const LAB_METHODS = [
-  'info',
-  'checkStore',
-  'listPresets',
-  'validateConfig',
-  'listDatasets',
-  'getDataset',
-  'getDatasetPairs',
-  'generateDataset',
-  'importDataset',
-  'deleteDataset',
-  'listExperiments',
-  'createExperiment',
-  'startExperiment',
-  'compare',
-  'listRuns',
-  'getRun',
-  'createRun',
-  'startRun',
-  'cancelRun',
-  'resumeRun',
-  'deleteRun',
-  'updateRun',
-  'getMetricKeys',
-  'getMetricSeries',
-  'getSamples',
-  'getAttentionSteps',
-  'getGradientFlow',
-  'getAttention',
-  'translate',
-  'exportModel',
-  'exportData',
-] as const satisfies readonly LabMethod[];
+/** The requests. Each takes at most one JSON argument and resolves to JSON. */
+export const LAB_API = {
+  info: { request: none(), result: returns<LabInfo>() },
+  checkStore: { request: none(), result: returns<DbCheckResult>() },
 
-// A compile error here means a method of LabApi is missing from LAB_METHODS.
-type MissingMethods = Exclude<LabMethod, (typeof LAB_METHODS)[number]>;
-const allMethodsListed: [MissingMethods] extends [never] ? true : MissingMethods = true;
-void allMethodsListed;
+  listPresets: { request: none(), result: returns<PresetInfo[]>() },
+  /** Validate a (possibly partial) config against the schema; returns the completed config or the issues. */
+  validateConfig: {
+    request: validateConfigRequest,
+    result: returns<{ config: RunConfig | null; issues: ConfigIssue[] }>(),
+  },
+
+  listDatasets: { request: none(), result: returns<DatasetSummary[]>() },
+  getDataset: {
+    request: object({ name: name(), examples: optional(integer({ min: 0, max: 10_000 })) }),
+    result: returns<DatasetDetail>(),
+  },
+  /** One split's pairs, a page at a time (at most 10,000 per request; default all up to that). */
+  getDatasetPairs: { request: datasetPairsRequest, result: returns<DatasetPairsPage>() },
+  generateDataset: { request: generateDatasetRequest, result: returns<DatasetSummary>() },
+  /** A corpus by path, or uploaded from the app (up to 64 MiB of JSON). */
+  importDataset: { request: importDatasetRequest, result: returns<ImportResult>(), bodyLimit: 64 * MiB },
+  deleteDataset: { request: object({ name: name() }), result: returns<void>() },
+
+  listExperiments: { request: none(), result: returns<ExperimentSummary[]>() },
+  createExperiment: { request: createExperimentRequest, result: returns<ExperimentSummary>() },
+  startExperiment: { request: byId, result: returns<RunSummary[]>() },
+  compare: { request: compareRequest, result: returns<Comparison>() },
+
+  listRuns: { request: optional(listRunsRequest), result: returns<RunSummary[]>() },
+  getRun: { request: byId, result: returns<RunDetail>() },
+  /** The kernels a run trained with: its latest training session's kernel set (null before it first starts). */
+  getRunKernelSet: { request: object({ runId: id() }), result: returns<KernelSet | null>() },
+  createRun: { request: createRunRequest, result: returns<RunSummary>() },
+  startRun: { request: byId, result: returns<RunSummary>() },
+  cancelRun: { request: byId, result: returns<RunSummary>() },
+  resumeRun: { request: byId, result: returns<RunSummary>() },
+  deleteRun: { request: byId, result: returns<void>() },
+  /** Change what the user says about a run (tags, notes); fields left out stay as they are. */
+  updateRun: { request: updateRunRequest, result: returns<RunSummary>() },
+
+  getMetricKeys: { request: object({ runIds: array(id(), { maxLength: 10_000 }) }), result: returns<string[]>() },
+  getMetricSeries: { request: metricSeriesRequest, result: returns<MetricSeries[]>() },
+  getSamples: {
+    request: object({ runId: id(), step: optional(integer({ min: 0 })) }),
+    result: returns<SampleRecord[]>(),
+  },
+  getAttentionSteps: { request: object({ runId: id() }), result: returns<number[]>() },
+  getAttention: { request: attentionRequest, result: returns<AttentionMatrix | null>() },
+  /** The run's gradient flow at each validation, oldest first (empty for runs trained before it was recorded). */
+  getGradientFlow: { request: object({ runId: id() }), result: returns<GradientFlowRecord[]>() },
+
+  translate: { request: translateRequest, result: returns<Translation[]>() },
+  exportModel: { request: exportModelRequest, result: returns<ExportResult>() },
+  exportData: { request: exportDataRequest, result: returns<ExportedData>() },
+} satisfies Record<string, MethodSpec>;
+
+type Methods = typeof LAB_API;
+export type LabMethod = keyof Methods;
+export type LabRequest<M extends LabMethod> = Infer<Methods[M]['request']>;
+export type LabResponse<M extends LabMethod> = Methods[M]['result'] extends Returns<infer T> ? T : never;
+
+/** The requests as methods: what `Lab` implements and every client offers. */
+export type LabApi = {
+  [M in keyof Methods]: undefined extends LabRequest<M>
+    ? (request?: LabRequest<M>) => Promise<LabResponse<M>>
+    : (request: LabRequest<M>) => Promise<LabResponse<M>>;
+};
+
+/** Every method of the contract, in the table's order, for transports that must enumerate them. */
+export const LAB_METHODS = Object.keys(LAB_API) as readonly LabMethod[];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Events
@@ -799,26 +604,3 @@ export interface LabClient extends LabApi {
   /** Listen to every event; returns the function that stops listening. */
   subscribe(listener: LabEventListener): () => void;
 }
-
-/**
- * The error every transport carries back to the caller. `code` is stable for programs; `message` is for people and
- * names the file, line or field at fault.
- */
-export interface LabErrorShape {
-  code: LabErrorCode;
-  message: string;
-  /** The field, file or line the error is about, when there is one. */
-  detail?: Record<string, unknown>;
-}
-
-export type LabErrorCode =
-  | 'not-found'
-  | 'invalid-request'
-  | 'invalid-config'
-  | 'invalid-data'
-  | 'conflict'
-  | 'store'
-  | 'bundle'
-  /** The work does not fit in memory (the message gives the sizes). */
-  | 'out-of-memory'
-  | 'internal';
