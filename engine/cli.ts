@@ -1,5 +1,4 @@
 import { LabError } from './errors.js';
-import { benchCommands } from './cli/bench.js';
 import { type Command, type CommandContext, parseCommandArgs, UsageError, writeLine } from './cli/command.js';
 import { dataCommands } from './cli/data.js';
 import { exportCommands } from './cli/export.js';
@@ -10,17 +9,26 @@ import { runCommands } from './cli/runs.js';
 import { storeCommands } from './cli/store-commands.js';
 import { MTLAB_VERSION } from './version.js';
 
-/** Every command of the `mtlab` CLI; later groups register themselves here. */
+/**
+ * Every command of the `mtlab` CLI. Commands from outside the engine (the benchmarks' `mtlab bench`, bench/command.ts)
+ * are added by bin/mtlab.js with `registerCommands`.
+ */
 export const COMMANDS: Command[] = [
   ...storeCommands,
   ...runCommands,
-  ...benchCommands,
   ...serveCommands,
   ...scoreCommands,
   ...dataCommands,
   ...exportCommands,
   ...inspectCommands,
 ];
+
+/** Add commands defined outside the engine (bin/mtlab.js adds the benchmarks' where they are built). */
+export function registerCommands(commands: readonly Command[]): void {
+  for (const command of commands) {
+    if (!COMMANDS.some((c) => c.path.join(' ') === command.path.join(' '))) COMMANDS.push(command);
+  }
+}
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

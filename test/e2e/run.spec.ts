@@ -102,8 +102,20 @@ test.describe('run view', () => {
         `Wrote 3 files (1.2 MiB) to ${storeDir}/exports/run-${runId}-gru-bahdanau`,
       );
       await expect(form.getByTestId('export-result')).toContainText('mtlab translate --model');
+      // ONNX, the other format, from the same form.
+      await form.getByTestId('export-format').selectOption('onnx');
+      await form.getByTestId('export-folder').fill(`${storeDir}/exports/onnx`);
+      await form.getByRole('button', { name: 'Export ONNX' }).click();
+      await expect(form.getByTestId('export-result')).toContainText(`to ${storeDir}/exports/onnx`);
       expect(asked).toEqual([
-        { runId, outDir: `${storeDir}/exports/run-${runId}-gru-bahdanau`, checkpoint: 'last', force: false },
+        {
+          runId,
+          outDir: `${storeDir}/exports/run-${runId}-gru-bahdanau`,
+          format: 'tfjs',
+          checkpoint: 'last',
+          force: false,
+        },
+        { runId, outDir: `${storeDir}/exports/onnx`, format: 'onnx', checkpoint: 'last', force: false },
       ]);
     } finally {
       await lab.close();

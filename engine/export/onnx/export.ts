@@ -10,7 +10,7 @@ import { LabError } from '../../errors.js';
 import type { ParameterBlob } from '../../model/params.js';
 import type { Store } from '../../store/store.js';
 import { MTLAB_VERSION } from '../../version.js';
-import { describeRun, prepareFolder } from '../bundle.js';
+import { describeRun, prepareFolder } from '../describe.js';
 import { MODEL_CARD_FILE } from '../format.js';
 import { sha256Hex } from '../weights.js';
 import { NODE_EXAMPLE, PYTHON_EXAMPLE } from './examples.js';

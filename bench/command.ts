@@ -1,6 +1,8 @@
-import type * as BenchModule from '../../bench/run.js';
-import { existsSync } from 'node:fs';
-import { LabError } from '../errors.js';
+/**
+ * `mtlab bench`: the benchmarks' command. It lives with the benchmarks (bench/), not in the engine, which never
+ * imports bench/: bin/mtlab.js registers it with the CLI where the benchmarks are built (a checkout; not the
+ * packaged app).
+ */
 import {
   type Command,
   flag,
@@ -10,7 +12,8 @@ import {
   UsageError,
   writeJson,
   writeLine,
-} from './command.js';
+} from '../engine/cli/command.js';
+import { runBenchmarks } from './run.js';
 
 const SECTIONS = ['training', 'decoding', 'real', 'store', 'ui'] as const;
 
@@ -49,10 +52,6 @@ const bench: Command = {
       throw new UsageError('--backend is auto, webgpu, wasm, cpu or tensorflow');
     const model = stringOption(args, 'model') ?? 'reference';
     if (model !== 'reference' && model !== 'large') throw new UsageError('--model is reference or large');
-    const runner = new URL('../../bench/run.js', import.meta.url);
-    if (!existsSync(runner))
-      throw new LabError('internal', 'the benchmarks are not built (run `npm run build` in a checkout)');
-    const { runBenchmarks } = (await import(runner.href)) as typeof BenchModule;
     const json = flag(args, 'json');
     const result = await runBenchmarks({
       steps: intOption(args, 'steps', 20),
