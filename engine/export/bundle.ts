@@ -7,7 +7,7 @@
  *
  * Loading shares its parsing and checks with the browser runtime (engine/export/read.ts).
  */
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportModelRequest, ExportResult } from '../contract/api.js';
 import { useBackend } from '../backend/select.js';
@@ -15,7 +15,7 @@ import { LabError } from '../errors.js';
 import { readRegularFileAsync } from '../files.js';
 import type { Store } from '../store/store.js';
 import { type BundleManifest, MANIFEST_FILE, MODEL_CARD_FILE } from './format.js';
-import { checkRequest, describeRun, prepareFolder } from './describe.js';
+import { checkRequest, describeRun, prepareFolder, writeExportFolder } from './describe.js';
 import { modelCard } from './model-card.js';
 import { type LoadedBundle, readBundle } from './read.js';
 import { type BundleSource, packWeights } from './weights.js';
@@ -38,35 +38,16 @@ export async function exportRun(store: Store, request: ExportModelRequest): Prom
   const manifest: BundleManifest = { ...described, weightsManifest: [packed.group], weightFiles: packed.files };
   const dir = path.resolve(request.outDir);
   await prepareFolder(dir, request.force === true);
-  const written: { name: string; bytes: number }[] = [];
-  const write = async (name: string, content: Uint8Array | string): Promise<void> => {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    await writeFile(path.join(dir, name), bytes);
-    written.push({ name, bytes: bytes.length });
-  };
-  for (const [i, shard] of packed.shards.entries()) await write(packed.files[i]!.path, shard);
-  await write(MODEL_CARD_FILE, modelCard(manifest));
-  // The manifest last, by rename: a folder whose export was interrupted has no model.json and is never loaded.
-  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
-  await writeFile(path.join(dir, `.${MANIFEST_FILE}.partial`), manifestText, 'utf8');
-  await rename(path.join(dir, `.${MANIFEST_FILE}.partial`), path.join(dir, MANIFEST_FILE));
-  written.unshift({ name: MANIFEST_FILE, bytes: Buffer.byteLength(manifestText) });
-  store.recordExport({
-    runId,
-    path: dir,
-    checkpoint: tag,
-    step: manifest.checkpoint.step,
-    // The store keeps what the bundle is, not a second copy of its vocabularies and BPE merges.
-    manifest: {
-      ...manifest,
-      tokenizers: { source: manifest.tokenizers.source.kind, target: manifest.tokenizers.target.kind },
-      vocabularies: {
-        source: manifest.vocabularies.source.tokens.length,
-        target: manifest.vocabularies.target.tokens.length,
-      },
-    },
-  });
-  return { path: dir, files: written.map((f) => f.name), bytes: written.reduce((n, f) => n + f.bytes, 0) };
+  return writeExportFolder(
+    store,
+    { runId, dir, tag },
+    [
+      ...packed.shards.map((shard, i) => ({ name: packed.files[i]!.path, content: shard })),
+      { name: MODEL_CARD_FILE, content: modelCard(manifest) },
+    ],
+    MANIFEST_FILE,
+    manifest,
+  );
 }
 
 /** A bundle folder as a source of files. */

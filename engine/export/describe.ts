@@ -3,10 +3,10 @@
  * the run's checkpoint (model, vocabularies, tokenizers, normalisation, provenance). The TensorFlow.js bundle
  * (bundle.ts) and the ONNX export (onnx/export.ts) both build on it.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
-import type { BackendName, ExportModelRequest } from '../contract/api.js';
+import type { BackendName, ExportModelRequest, ExportResult } from '../contract/api.js';
 import { loadTokenizers } from '../data/tokenizers.js';
 import { datasetNormalization } from '../decode/translate-texts.js';
 import { LabError } from '../errors.js';
@@ -140,4 +140,51 @@ export function describeRun(
       },
     },
   };
+}
+
+/** What every export's manifest holds that the store's record of the export reduces. */
+interface ExportManifest {
+  checkpoint: { step: number };
+  tokenizers: { source: { kind: string }; target: { kind: string } };
+  vocabularies: { source: { tokens: readonly string[] }; target: { tokens: readonly string[] } };
+}
+
+/**
+ * Write an export's files into `dir` (made ready by prepareFolder), then its manifest last, by rename: a folder whose
+ * export was interrupted has no manifest and is never loaded. Records the export in the store and says what it wrote.
+ */
+export async function writeExportFolder<M extends ExportManifest>(
+  store: Store,
+  target: { runId: number; dir: string; tag: 'best' | 'last' },
+  files: readonly { name: string; content: Uint8Array | string }[],
+  manifestFile: string,
+  manifest: M,
+): Promise<ExportResult> {
+  const { runId, dir, tag } = target;
+  const written: { name: string; bytes: number }[] = [];
+  for (const file of files) {
+    const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
+    await writeFile(path.join(dir, file.name), bytes);
+    written.push({ name: file.name, bytes: bytes.length });
+  }
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  await writeFile(path.join(dir, `.${manifestFile}.partial`), manifestText, 'utf8');
+  await rename(path.join(dir, `.${manifestFile}.partial`), path.join(dir, manifestFile));
+  written.unshift({ name: manifestFile, bytes: Buffer.byteLength(manifestText) });
+  store.recordExport({
+    runId,
+    path: dir,
+    checkpoint: tag,
+    step: manifest.checkpoint.step,
+    // The store keeps what the export is, not a second copy of its vocabularies and BPE merges.
+    manifest: {
+      ...manifest,
+      tokenizers: { source: manifest.tokenizers.source.kind, target: manifest.tokenizers.target.kind },
+      vocabularies: {
+        source: manifest.vocabularies.source.tokens.length,
+        target: manifest.vocabularies.target.tokens.length,
+      },
+    },
+  });
+  return { path: dir, files: written.map((f) => f.name), bytes: written.reduce((n, f) => n + f.bytes, 0) };
 }

@@ -2,7 +2,6 @@
  * `mtlab export RUN --format onnx`: a run's checkpoint as ONNX graphs (onnx/seq2seq.ts) with the manifest, the
  * examples and the model card (onnx/format.ts lists the files), recorded in the store like a bundle export.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportModelRequest, ExportResult, ModelConfig } from '../../contract/api.js';
 import { EOS_ID, PAD_ID, SOS_ID, UNK_ID } from '../../data/vocab.js';
@@ -10,7 +9,7 @@ import { LabError } from '../../errors.js';
 import type { ParameterBlob } from '../../model/params.js';
 import type { Store } from '../../store/store.js';
 import { MTLAB_VERSION } from '../../version.js';
-import { describeRun, prepareFolder } from '../describe.js';
+import { describeRun, prepareFolder, writeExportFolder } from '../describe.js';
 import { MODEL_CARD_FILE } from '../format.js';
 import { sha256Hex } from '../weights.js';
 import { NODE_EXAMPLE, PYTHON_EXAMPLE } from './examples.js';
@@ -179,34 +178,16 @@ export async function exportOnnx(store: Store, request: ExportModelRequest): Pro
   };
   const dir = path.resolve(request.outDir);
   await prepareFolder(dir, request.force === true, ONNX_EXPORT_FILE);
-  const written: { name: string; bytes: number }[] = [];
-  const write = async (name: string, content: Uint8Array | string): Promise<void> => {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    await writeFile(path.join(dir, name), bytes);
-    written.push({ name, bytes: bytes.length });
-  };
-  for (const f of graphFiles) await write(f.path, f.bytes);
-  await write(PYTHON_EXAMPLE_FILE, PYTHON_EXAMPLE);
-  await write(NODE_EXAMPLE_FILE, NODE_EXAMPLE);
-  await write(MODEL_CARD_FILE, onnxModelCard(manifest));
-  // The manifest last, by rename: a folder whose export was interrupted has no manifest and is never loaded.
-  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
-  await writeFile(path.join(dir, `.${ONNX_MANIFEST_FILE}.partial`), manifestText, 'utf8');
-  await rename(path.join(dir, `.${ONNX_MANIFEST_FILE}.partial`), path.join(dir, ONNX_MANIFEST_FILE));
-  written.unshift({ name: ONNX_MANIFEST_FILE, bytes: Buffer.byteLength(manifestText) });
-  store.recordExport({
-    runId,
-    path: dir,
-    checkpoint: tag,
-    step: manifest.checkpoint.step,
-    manifest: {
-      ...manifest,
-      tokenizers: { source: manifest.tokenizers.source.kind, target: manifest.tokenizers.target.kind },
-      vocabularies: {
-        source: manifest.vocabularies.source.tokens.length,
-        target: manifest.vocabularies.target.tokens.length,
-      },
-    },
-  });
-  return { path: dir, files: written.map((f) => f.name), bytes: written.reduce((n, f) => n + f.bytes, 0) };
+  return writeExportFolder(
+    store,
+    { runId, dir, tag },
+    [
+      ...graphFiles.map((f) => ({ name: f.path, content: f.bytes })),
+      { name: PYTHON_EXAMPLE_FILE, content: PYTHON_EXAMPLE },
+      { name: NODE_EXAMPLE_FILE, content: NODE_EXAMPLE },
+      { name: MODEL_CARD_FILE, content: onnxModelCard(manifest) },
+    ],
+    ONNX_MANIFEST_FILE,
+    manifest,
+  );
 }
