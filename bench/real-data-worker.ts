@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import type { BackendName } from '../engine/contract/api.js';
 import { setAddonThreads } from '../engine/backend/addon.js';
 import { useBackend } from '../engine/backend/select.js';
-import { paddingFraction, REAL_DATA, REAL_DATA_MODEL, realDataBatches, targetTokens } from './real-data.js';
+import { paddingShare, targetTokens } from '../engine/data/batching.js';
+import { REAL_DATA, REAL_DATA_MODEL, realDataBatches } from './real-data.js';
 import { referenceTrainer } from './reference.js';
 
 export interface RealDataFigures {
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     steps,
     msPerStep: (seconds * 1000) / steps,
     tokensPerSecond: tokens / seconds,
-    padding: paddingFraction(batches),
+    padding: paddingShare(batches),
     parameters: trainer.model.params.count,
     rssAfterWarmupMB: rssAfterWarmup / 2 ** 20,
     rssEndMB: process.memoryUsage.rss() / 2 ** 20,

@@ -10,7 +10,7 @@
  * the shape of Multi30k / IWSLT sentence lengths.
  */
 import type { Batch, EncodedPair } from '../engine/data/batch.js';
-import { epochBatches, paddingShare } from '../engine/data/batching.js';
+import { epochBatches } from '../engine/data/batching.js';
 import type { ModelConfig } from '../engine/contract/api.js';
 import { Rng } from '../engine/random.js';
 import { REFERENCE_MODEL } from './reference.js';
@@ -53,16 +53,6 @@ export function realDataPairs(seed: number, count: number): EncodedPair[] {
 export function realDataBatches(seed = 1): Batch[] {
   const pairs = realDataPairs(seed, REAL_DATA.batch * REAL_DATA.batches * 4);
   return epochBatches(pairs, REAL_DATA.batch, seed, 0).slice(0, REAL_DATA.batches);
-}
-
-/** Share of padded positions on the target side: the trainer's own measure (train/padding). */
-export const paddingFraction = paddingShare;
-
-/** Real (unpadded) target tokens of a batch, `<eos>` included: what tokens/s counts. */
-export function targetTokens(batch: Batch): number {
-  let n = 0;
-  for (let i = 0; i < batch.targetMask.length; i++) n += batch.targetMask[i]!;
-  return n;
 }
 
 /** The batches as the PyTorch peer reads them (bench/pytorch/bench.py --batches FILE): ids row by row. */

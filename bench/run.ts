@@ -38,7 +38,8 @@ import {
   referenceTrainer,
 } from './reference.js';
 import { timeCompareView, type UiFigures } from './ui.js';
-import { batchesJson, paddingFraction, REAL_DATA, realDataBatches } from './real-data.js';
+import { paddingShare } from '../engine/data/batching.js';
+import { batchesJson, REAL_DATA, realDataBatches } from './real-data.js';
 import type { RealDataFigures } from './real-data-worker.js';
 
 export type BenchSection = 'training' | 'decoding' | 'real' | 'store' | 'ui';
@@ -360,7 +361,7 @@ async function timeRealData(
   log: (line: string) => void,
 ): Promise<NonNullable<BenchResult['realData']>> {
   const batches = realDataBatches(1);
-  const padding = paddingFraction(batches);
+  const padding = paddingShare(batches);
   log(`  padding: ${(100 * padding).toFixed(1)} % of target positions (the trainer's length-pooled batching)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mtlab-bench-real-'));
   const file = path.join(dir, 'batches.json');

@@ -64,12 +64,19 @@ export function makeBatch(pairs: readonly EncodedPair[]): Batch {
 const byLength = (a: EncodedPair, b: EncodedPair): number =>
   a.source.length - b.source.length || a.target.length - b.target.length || a.index - b.index;
 
+/** Real (unpadded) target tokens of a batch, `<eos>` included: what a step trains on and tokens/s counts. */
+export function targetTokens(batch: Batch): number {
+  let n = 0;
+  for (let i = 0; i < batch.targetMask.length; i++) n += batch.targetMask[i]!;
+  return n;
+}
+
 /** Padded target positions ÷ all target positions of some batches (the loss does not project them). */
 export function paddingShare(batches: readonly Batch[]): number {
   let real = 0;
   let all = 0;
   for (const b of batches) {
-    for (let i = 0; i < b.targetMask.length; i++) real += b.targetMask[i]!;
+    real += targetTokens(b);
     all += b.targetMask.length;
   }
   return all === 0 ? 0 : 1 - real / all;

@@ -14,7 +14,7 @@ import { useBackend } from '../backend/select.js';
 import { activeAdapter, describeAdapter } from '../backend/webgpu.js';
 import { plannedSteps } from '../config.js';
 import type { Batch, EncodedPair } from '../data/batch.js';
-import { batchesPerEpoch, epochBatches, paddingShare } from '../data/batching.js';
+import { batchesPerEpoch, epochBatches, paddingShare, targetTokens } from '../data/batching.js';
 import { type PreparedData, prepareData } from '../data/encode.js';
 import { LabError } from '../errors.js';
 import { Seq2Seq } from '../model/seq2seq.js';
@@ -347,8 +347,7 @@ export class Trainer {
         );
       }
       const seconds = (performance.now() - started) / 1000;
-      let tokens = 0;
-      for (let i = 0; i < batch.targetMask.length; i++) tokens += batch.targetMask[i]!;
+      const tokens = targetTokens(batch);
       this.state.step += 1;
       this.state.batchInEpoch += 1;
       this.state.tokensSeen += tokens;

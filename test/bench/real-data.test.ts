@@ -5,16 +5,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { countPytorchParameters } from '../../bench/peer.js';
-import {
-  batchesJson,
-  paddingFraction,
-  REAL_DATA,
-  REAL_DATA_MODEL,
-  realDataBatches,
-  realDataPairs,
-  targetTokens,
-} from '../../bench/real-data.js';
+import { batchesJson, REAL_DATA, REAL_DATA_MODEL, realDataBatches, realDataPairs } from '../../bench/real-data.js';
 import { useBackend } from '../../engine/backend/select.js';
+import { paddingShare, targetTokens } from '../../engine/data/batching.js';
 import { Seq2Seq } from '../../engine/model/seq2seq.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -33,7 +26,7 @@ describe('real-data benchmark batches', () => {
       assert.ok(b.sourceLength <= REAL_DATA.maxLength && b.targetLength <= REAL_DATA.maxLength);
       assert.ok(targetTokens(b) > 0 && targetTokens(b) <= b.size * b.targetLength);
     }
-    const padding = paddingFraction(batches);
+    const padding = paddingShare(batches);
     assert.ok(padding > 0.01 && padding < 0.4, `padding ${padding}`);
     assert.deepEqual(realDataBatches(1)[3]!.source, batches[3]!.source, 'the same from the same seed');
   });
