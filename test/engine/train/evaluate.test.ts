@@ -14,6 +14,17 @@ import { evaluate } from '../../../engine/train/evaluate.js';
 import { addTinyDataset, fixtureConfig, tinyStats } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/paths.js';
 
+/** Fix the output layer so the model predicts `<unk>` at every step, whatever it reads. */
+function alwaysPredictUnk(model: Seq2Seq, vocab: number): void {
+  model.params.get('decoder.W_out').assign(tf.zerosLike(model.params.get('decoder.W_out')));
+  model.params.get('decoder.b_out').assign(
+    tf
+      .oneHot(tf.tensor1d([UNK_ID], 'int32'), vocab)
+      .reshape([vocab])
+      .mul(10),
+  );
+}
+
 describe('validation accuracy', () => {
   it('counts a target <unk> as wrong, even where the model predicts <unk>', async () => {
     await useBackend('cpu');
@@ -24,14 +35,7 @@ describe('validation accuracy', () => {
     assert.deepEqual(data.encoded.valid[0]!.target, [UNK_ID, UNK_ID]);
     const model = new Seq2Seq(config.model, data.vocabularies.source.size, data.vocabularies.target.size, 1);
     try {
-      const vocab = data.vocabularies.target.size;
-      model.params.get('decoder.W_out').assign(tf.zerosLike(model.params.get('decoder.W_out')));
-      model.params.get('decoder.b_out').assign(
-        tf
-          .oneHot(tf.tensor1d([UNK_ID], 'int32'), vocab)
-          .reshape([vocab])
-          .mul(10),
-      );
+      alwaysPredictUnk(model, data.vocabularies.target.size);
       const { metrics, hypotheses } = await evaluate(model, data, 'valid', data.encoded.valid, {
         decode: config.decode,
         strategy: 'greedy',
@@ -86,14 +90,7 @@ describe('unknown-word replacement in evaluation', () => {
       const data = prepareData(store, config.data);
       const model = new Seq2Seq(config.model, data.vocabularies.source.size, data.vocabularies.target.size, 1);
       try {
-        const vocab = data.vocabularies.target.size;
-        model.params.get('decoder.W_out').assign(tf.zerosLike(model.params.get('decoder.W_out')));
-        model.params.get('decoder.b_out').assign(
-          tf
-            .oneHot(tf.tensor1d([UNK_ID], 'int32'), vocab)
-            .reshape([vocab])
-            .mul(10),
-        );
+        alwaysPredictUnk(model, data.vocabularies.target.size);
         const { metrics, hypotheses, texts } = await evaluate(model, data, 'valid', data.encoded.valid, {
           decode: config.decode,
           strategy: 'greedy',
